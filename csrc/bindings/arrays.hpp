@@ -1,0 +1,63 @@
+// Converting numpy arrays to the kernels' ArrayView; the only place that knows numpy dtypes.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <string>
+
+#include "qbi/common.hpp"
+
+namespace qbi_bindings {
+
+namespace py = pybind11;
+
+inline constexpr const char* kSupportedDtypes =
+    "bool, uint8, int8, uint16, int16, uint32, int32, uint64, int64, float32, float64 "
+    "(native byte order)";
+
+// The kernels' element type for a numpy dtype, or TypeError naming the supported ones.
+inline qbi::DType to_dtype(const py::dtype& dt, const char* what) {
+    const char order = dt.byteorder();
+    const bool native = order == '=' || order == '|';
+    const char kind = dt.kind();
+    const auto size = dt.itemsize();
+    if (native) {
+        if (kind == 'b' && size == 1) return qbi::DType::U8;
+        if (kind == 'u' || kind == 'i') {
+            const bool u = kind == 'u';
+            switch (size) {
+                case 1: return u ? qbi::DType::U8 : qbi::DType::I8;
+                case 2: return u ? qbi::DType::U16 : qbi::DType::I16;
+                case 4: return u ? qbi::DType::U32 : qbi::DType::I32;
+                case 8: return u ? qbi::DType::U64 : qbi::DType::I64;
+                default: break;
+            }
+        }
+        if (kind == 'f' && size == 4) return qbi::DType::F32;
+        if (kind == 'f' && size == 8) return qbi::DType::F64;
+    }
+    throw py::type_error(std::string(what) + " has dtype " + py::str(dt).cast<std::string>() +
+                         "; supported: " + kSupportedDtypes);
+}
+
+inline qbi::ArrayView to_view(const py::array& a, const char* what) {
+    qbi::ArrayView v;
+    v.data = static_cast<char*>(const_cast<void*>(a.data()));
+    v.dtype = to_dtype(a.dtype(), what);
+    v.shape.assign(a.shape(), a.shape() + a.ndim());
+    v.strides.assign(a.strides(), a.strides() + a.ndim());
+    return v;
+}
+
+// A view of an array the kernel writes: it must be writeable and have the input's shape.
+inline qbi::ArrayView to_output_view(const py::array& out, const py::array& in) {
+    if (!out.writeable()) throw py::value_error("output array is read-only.");
+    if (out.ndim() != in.ndim() ||
+        !std::equal(out.shape(), out.shape() + out.ndim(), in.shape()))
+        throw py::value_error("output shape must equal input shape");
+    return to_view(out, "output");
+}
+
+}  // namespace qbi_bindings

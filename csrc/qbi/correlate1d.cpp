@@ -1,0 +1,401 @@
+#include "correlate1d.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "convert.hpp"
+#include "omp.hpp"
+
+#if !defined(__GNUC__) && !defined(__clang__)
+#error "qbi_fast's kernels use GCC/Clang vector extensions"
+#endif
+
+// x86-64: the hot loops are compiled for the portable baseline and for AVX2, and the AVX2 build
+// is picked at run time on CPUs that have it. -ffp-contract=off keeps both free of fused
+// multiply-adds, which would round differently from scipy.
+#if defined(QBI_AVX2_CLONES) && (defined(__x86_64__) || defined(__i386__))
+#define QBI_HAVE_AVX2_PATH 1
+#endif
+
+// Vectors are only passed between always-inlined functions, so gcc's ABI note is moot.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace qbi {
+namespace {
+
+// Below this many multiply-adds per thread, waking another thread costs more than it saves.
+constexpr index_t kMinWorkPerThread = index_t{1} << 16;
+// Budget for one thread's block of padded lines: wide blocks read whole rows of the input.
+constexpr index_t kRowsBytes = 2 * 1024 * 1024;
+// Input rows of one band of a wide block (see correlate_block); about half a core's L2.
+constexpr index_t kBandBytes = 256 * 1024;
+constexpr index_t kMinBandRows = 32;
+// Lane counts are multiples of this (the widest strip); block rows start 64-byte aligned.
+constexpr index_t kLaneQuantum = 8;
+constexpr std::size_t kAlign = 64;
+
+// Explicit vectors of doubles: left to itself the compiler vectorises across the taps instead of
+// across independent outputs, which is several times slower. Two SSE2 lanes in the baseline
+// build, four in the AVX2 one.
+typedef double Vec2 __attribute__((vector_size(2 * sizeof(double))));
+typedef double Vec4 __attribute__((vector_size(4 * sizeof(double))));
+
+template <class V>
+constexpr index_t lanes_of = static_cast<index_t>(sizeof(V) / sizeof(double));
+
+template <class V>
+QBI_ALWAYS_INLINE V load(const double* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+}
+
+template <class V>
+QBI_ALWAYS_INLINE void store(double* p, V v) {
+    std::memcpy(p, &v, sizeof(V));
+}
+
+template <bool Odd, class T>
+QBI_ALWAYS_INLINE T pair(T lo, T hi) {
+    return Odd ? lo - hi : lo + hi;
+}
+
+// Every output is summed in scipy's order: w[r] times the centre, then
+// + (x[k] +- x[2r - k]) * w[k] for k = 0 .. r - 1 (outermost pair first), where x[j] is the j-th
+// tap and "-" is for antisymmetric kernels. The same operations in the same order round the same
+// way, which is what makes results bit-identical to scipy's. All loops below write an output
+// only after every read of the sample it replaces.
+
+// One padded line, in place: x[p] for p < count becomes the correlation of x[p .. p + 2r].
+// Vectorised along the line, four vectors of outputs at a time.
+template <class V, bool Odd>
+QBI_ALWAYS_INLINE void correlate_line(double* x, index_t count, const double* w, index_t r) {
+    constexpr index_t L = lanes_of<V>, B = 4 * L;
+    index_t p = 0;
+    for (; p + B <= count; p += B) {
+        V acc[4];
+        for (int b = 0; b < 4; ++b) acc[b] = load<V>(x + p + r + b * L) * w[r];
+        for (index_t k = 0; k < r; ++k) {
+            for (int b = 0; b < 4; ++b) {
+                const V lo = load<V>(x + p + k + b * L), hi = load<V>(x + p + 2 * r - k + b * L);
+                acc[b] += pair<Odd>(lo, hi) * w[k];
+            }
+        }
+        for (int b = 0; b < 4; ++b) store<V>(x + p + b * L, acc[b]);
+    }
+    for (; p < count; ++p) {
+        double acc = x[p + r] * w[r];
+        for (index_t k = 0; k < r; ++k) acc += pair<Odd>(x[p + k], x[p + 2 * r - k]) * w[k];
+        x[p] = acc;
+    }
+}
+
+// `lanes` independent padded lines stored side by side (row j of the block holds tap j of every
+// line, `stride` doubles apart), in place: row i < n becomes the outputs centred on row i + r.
+// Strips of two vectors of lanes are swept down the rows two outputs at a time, so each loaded
+// row serves both outputs (row i+1+k is output i's lo tap at k+1, row i+2r-k output i+1's hi tap
+// at k+1) -- half the loads of one output at a time.
+template <class V, bool Odd>
+QBI_ALWAYS_INLINE void correlate_lanes(double* rows, index_t stride, index_t lanes, index_t n,
+                                       const double* w, index_t r) {
+    constexpr index_t L = lanes_of<V>, S = 2 * L;
+    index_t s = 0;
+    for (; s + S <= lanes; s += S) {
+        double* x = rows + s;
+        auto row = [&](index_t j, int b) { return load<V>(x + j * stride + b * L); };
+        index_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            V a0[2], a1[2], lo[2], hi_prev[2];
+            for (int b = 0; b < 2; ++b) {
+                a0[b] = row(i + r, b) * w[r];
+                a1[b] = row(i + 1 + r, b) * w[r];
+                lo[b] = row(i, b);
+                hi_prev[b] = row(i + 1 + 2 * r, b);
+            }
+            for (index_t k = 0; k < r; ++k) {
+                for (int b = 0; b < 2; ++b) {
+                    const V lo_next = row(i + 1 + k, b), hi = row(i + 2 * r - k, b);
+                    a0[b] += pair<Odd>(lo[b], hi) * w[k];
+                    a1[b] += pair<Odd>(lo_next, hi_prev[b]) * w[k];
+                    lo[b] = lo_next;
+                    hi_prev[b] = hi;
+                }
+            }
+            for (int b = 0; b < 2; ++b) {
+                store<V>(x + i * stride + b * L, a0[b]);
+                store<V>(x + (i + 1) * stride + b * L, a1[b]);
+            }
+        }
+        for (; i < n; ++i) {
+            for (int b = 0; b < 2; ++b) {
+                V acc = row(i + r, b) * w[r];
+                for (index_t k = 0; k < r; ++k) acc += pair<Odd>(row(i + k, b), row(i + 2 * r - k, b)) * w[k];
+                store<V>(x + i * stride + b * L, acc);
+            }
+        }
+    }
+    for (; s < lanes; ++s) {  // lanes left over from the last strip
+        double* x = rows + s;
+        for (index_t i = 0; i < n; ++i) {
+            double acc = x[(i + r) * stride] * w[r];
+            for (index_t k = 0; k < r; ++k)
+                acc += pair<Odd>(x[(i + k) * stride], x[(i + 2 * r - k) * stride]) * w[k];
+            x[i * stride] = acc;
+        }
+    }
+}
+
+// A block of padded lines in place: one line (lanes == 1) or `lanes` lines side by side. Wide
+// blocks are swept in bands of output rows whose input rows fit in L2, so every strip of a band
+// reads them from L2 rather than from L3 or memory.
+template <class V, bool Odd>
+QBI_ALWAYS_INLINE void correlate_block(double* rows, index_t stride, index_t lanes, index_t n,
+                                       const double* w, index_t r) {
+    if (lanes == 1) {
+        correlate_line<V, Odd>(rows, n, w, r);
+        return;
+    }
+    const index_t band_rows = kBandBytes / (stride * static_cast<index_t>(sizeof(double)));
+    const index_t band = std::max<index_t>(2, band_rows - 2 * r);
+    for (index_t first = 0; first < n; first += band)
+        correlate_lanes<V, Odd>(rows + first * stride, stride, lanes, std::min(band, n - first), w, r);
+}
+
+using BlockKernel = void (*)(double*, index_t, index_t, index_t, const double*, index_t);
+
+void correlate_block_even(double* rows, index_t stride, index_t lanes, index_t n, const double* w,
+                          index_t r) {
+    correlate_block<Vec2, false>(rows, stride, lanes, n, w, r);
+}
+
+void correlate_block_odd(double* rows, index_t stride, index_t lanes, index_t n, const double* w,
+                         index_t r) {
+    correlate_block<Vec2, true>(rows, stride, lanes, n, w, r);
+}
+
+#ifdef QBI_HAVE_AVX2_PATH
+__attribute__((target("avx2"))) void correlate_block_even_avx2(double* rows, index_t stride,
+                                                               index_t lanes, index_t n,
+                                                               const double* w, index_t r) {
+    correlate_block<Vec4, false>(rows, stride, lanes, n, w, r);
+}
+
+__attribute__((target("avx2"))) void correlate_block_odd_avx2(double* rows, index_t stride,
+                                                              index_t lanes, index_t n,
+                                                              const double* w, index_t r) {
+    correlate_block<Vec4, true>(rows, stride, lanes, n, w, r);
+}
+#endif
+
+bool use_avx2() {
+#ifdef QBI_HAVE_AVX2_PATH
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2;
+#else
+    return false;
+#endif
+}
+
+BlockKernel pick_kernel(Symmetry symmetry) {
+    const bool odd = symmetry == Symmetry::Odd;
+#ifdef QBI_HAVE_AVX2_PATH
+    if (use_avx2()) return odd ? correlate_block_odd_avx2 : correlate_block_even_avx2;
+#endif
+    return odd ? correlate_block_odd : correlate_block_even;
+}
+
+struct Dim {
+    index_t size, in_stride, out_stride;
+};
+
+// How the lines along `axis` are visited: in blocks of lines that neighbour each other along the
+// `batch` dimension (each block is one task), the blocks ordered by the `outer` dimensions.
+struct LinePlan {
+    index_t n = 0;  // samples along the axis
+    index_t in_step = 0, out_step = 0;
+    Dim batch{1, 0, 0};      // size 1: a single line (1-d data)
+    std::vector<Dim> outer;  // every other dimension, outermost first
+};
+
+LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
+    LinePlan plan;
+    plan.n = in.shape[axis];
+    plan.in_step = in.strides[axis];
+    plan.out_step = out.strides[axis];
+    // Drop unit dimensions and merge neighbours that address memory like one longer dimension.
+    for (std::size_t d = 0; d < in.shape.size(); ++d) {
+        if (static_cast<int>(d) == axis || in.shape[d] == 1) continue;
+        const Dim next{in.shape[d], in.strides[d], out.strides[d]};
+        if (!plan.outer.empty()) {
+            Dim& prev = plan.outer.back();
+            if (prev.in_stride == next.in_stride * next.size &&
+                prev.out_stride == next.out_stride * next.size) {
+                prev = Dim{prev.size * next.size, next.in_stride, next.out_stride};
+                continue;
+            }
+        }
+        plan.outer.push_back(next);
+    }
+    // Lines that neighbour each other along a dimension more contiguous than the axis are
+    // filtered side by side (vectorised across them); otherwise one line at a time, read in one
+    // sweep and vectorised along itself.
+    auto best = plan.outer.end();
+    index_t best_stride = std::abs(plan.in_step);
+    for (auto it = plan.outer.begin(); it != plan.outer.end(); ++it) {
+        if (std::abs(it->in_stride) < best_stride) {
+            best_stride = std::abs(it->in_stride);
+            best = it;
+        }
+    }
+    if (best != plan.outer.end()) {
+        plan.batch = *best;
+        plan.outer.erase(best);
+    }
+    return plan;
+}
+
+// Lines side by side in one block: as many as the buffer budget allows while a band of
+// kMinBandRows outputs still fits kBandBytes; a multiple of kLaneQuantum.
+index_t batch_width(index_t padded_length, index_t radius, index_t batch_size) {
+    constexpr auto dbl = static_cast<index_t>(sizeof(double));
+    index_t width = std::min(kRowsBytes / (padded_length * dbl),
+                             kBandBytes / ((kMinBandRows + 2 * radius) * dbl));
+    width = std::max(kLaneQuantum, width / kLaneQuantum * kLaneQuantum);
+    return std::min(width, batch_size);
+}
+
+// A thread's block buffer, 64-byte aligned so vector loads of a row never split a cache line.
+struct AlignedBuffer {
+    explicit AlignedBuffer(index_t n)
+        : data(static_cast<double*>(::operator new[](static_cast<std::size_t>(n) * sizeof(double),
+                                                     std::align_val_t(kAlign)))) {}
+    ~AlignedBuffer() { ::operator delete[](data, std::align_val_t(kAlign)); }
+    AlignedBuffer(const AlignedBuffer&) = delete;
+    AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+    double* data;
+};
+
+// Where each of the `radius` positions before and after a line of n samples reads from under the
+// mode (extend_index for p = -radius .. -1, then n .. n + radius - 1). The same for every line,
+// so computed once per call rather than once per line.
+std::vector<index_t> boundary_sources(index_t n, index_t radius, Mode mode) {
+    std::vector<index_t> sources;
+    sources.reserve(static_cast<std::size_t>(2 * radius));
+    for (index_t p = -radius; p < 0; ++p) sources.push_back(extend_index(p, n, mode));
+    for (index_t p = n; p < n + radius; ++p) sources.push_back(extend_index(p, n, mode));
+    return sources;
+}
+
+// Fills the `radius` rows before and after the n loaded rows of a block (row p of the line lives
+// at rows + (p + radius) * width) from the rows `sources` names, or with cval where it says -1.
+void extend_rows(double* rows, index_t n, index_t radius, index_t width, index_t used,
+                 const std::vector<index_t>& sources, double cval) {
+    for (index_t i = 0; i < 2 * radius; ++i) {
+        const index_t p = i < radius ? i - radius : n + i - radius;
+        double* row = rows + (p + radius) * width;
+        const index_t source = sources[static_cast<std::size_t>(i)];
+        if (source < 0) {
+            std::fill(row, row + used, cval);
+        } else {
+            const double* from = rows + (source + radius) * width;
+            std::copy(from, from + used, row);
+        }
+    }
+}
+
+// Visits the lines (or blocks of lines) of a plan in task order, keeping a running multi-index
+// over the outer dimensions instead of dividing for every task.
+class TaskCursor {
+public:
+    TaskCursor(const LinePlan& plan, index_t tiles, index_t first_task)
+        : plan_(plan), tiles_(tiles), index_(plan.outer.size(), 0) {
+        tile_ = first_task % tiles;
+        index_t rest = first_task / tiles;
+        for (std::size_t d = plan.outer.size(); d-- > 0;) {
+            index_[d] = rest % plan.outer[d].size;
+            rest /= plan.outer[d].size;
+            in_offset_ += index_[d] * plan.outer[d].in_stride;
+            out_offset_ += index_[d] * plan.outer[d].out_stride;
+        }
+    }
+    index_t tile() const { return tile_; }
+    index_t in_offset() const { return in_offset_; }
+    index_t out_offset() const { return out_offset_; }
+
+    void next() {
+        if (++tile_ < tiles_) return;
+        tile_ = 0;
+        for (std::size_t d = plan_.outer.size(); d-- > 0;) {
+            const Dim& dim = plan_.outer[d];
+            in_offset_ += dim.in_stride;
+            out_offset_ += dim.out_stride;
+            if (++index_[d] < dim.size) return;
+            in_offset_ -= dim.size * dim.in_stride;
+            out_offset_ -= dim.size * dim.out_stride;
+            index_[d] = 0;
+        }
+    }
+
+private:
+    const LinePlan& plan_;
+    index_t tiles_, tile_ = 0, in_offset_ = 0, out_offset_ = 0;
+    std::vector<index_t> index_;
+};
+
+}  // namespace
+
+void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
+                           const double* weights, index_t radius, Symmetry symmetry, Mode mode,
+                           double cval, int n_threads) {
+    if (in.size() == 0) return;
+    const LinePlan plan = plan_lines(in, out, axis);
+    const index_t n = plan.n, padded = n + 2 * radius;
+    const bool batched = plan.batch.size > 1;
+    const index_t width = batched ? batch_width(padded, radius, plan.batch.size) : 1;
+    const index_t tiles = (plan.batch.size + width - 1) / width;
+    index_t n_outer = 1;
+    for (const Dim& d : plan.outer) n_outer *= d.size;
+    const BlockKernel correlate = pick_kernel(symmetry);
+    const int threads = useful_threads(n_threads, in.size() * (radius + 1), kMinWorkPerThread);
+    const std::vector<index_t> sources = boundary_sources(n, radius, mode);
+
+    parallel_ranges(n_outer * tiles, threads, [&](index_t begin, index_t end) {
+        AlignedBuffer buffer(padded * width);
+        double* rows = buffer.data;
+        double* interior = rows + radius * width;
+        TaskCursor cursor(plan, tiles, begin);
+        for (index_t task = begin; task < end; ++task, cursor.next()) {
+            const index_t first = cursor.tile() * width;
+            const index_t used = std::min(width, plan.batch.size - first);
+            const char* src = in.data + cursor.in_offset() + first * plan.batch.in_stride;
+            char* dst = out.data + cursor.out_offset() + first * plan.batch.out_stride;
+
+            if (batched) {
+                for (index_t i = 0; i < n; ++i)
+                    load_row(in.dtype, src + i * plan.in_step, used, plan.batch.in_stride,
+                             interior + i * width);
+            } else {
+                load_row(in.dtype, src, n, plan.in_step, interior);
+            }
+            extend_rows(rows, n, radius, width, used, sources, cval);
+            correlate(rows, width, used, n, weights, radius);
+            if (batched) {
+                for (index_t i = 0; i < n; ++i)
+                    store_row(out.dtype, rows + i * width, used, dst + i * plan.out_step,
+                              plan.batch.out_stride);
+            } else {
+                store_row(out.dtype, rows, n, dst, plan.out_step);
+            }
+        }
+    });
+}
+
+const char* correlate1d_simd_path() { return use_avx2() ? "avx2" : "baseline"; }
+
+}  // namespace qbi

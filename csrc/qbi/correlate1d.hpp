@@ -1,0 +1,26 @@
+// 1-D correlation along one axis of an N-d array with a symmetric or antisymmetric kernel,
+// computed as scipy.ndimage.correlate1d computes it: samples converted to double, the boundary
+// extended per mode, and every output summed in scipy's order, so results are bit-identical.
+#pragma once
+
+#include "boundary.hpp"
+#include "common.hpp"
+
+namespace qbi {
+
+// Even: weights[r + i] == weights[r - i]; Odd: weights[r + i] == -weights[r - i] (within
+// DBL_EPSILON, scipy's test). scipy then sums the paired samples before multiplying.
+enum class Symmetry { Even, Odd };
+
+// out = correlate1d(in, weights, axis) for weights of length 2 * radius + 1 and origin 0.
+// `in` and `out` have the same shape and any strides; `out` may be `in` itself (same memory and
+// strides) but must not otherwise overlap it. Splits the work over up to n_threads threads; the
+// result does not depend on n_threads.
+void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
+                           const double* weights, index_t radius, Symmetry symmetry, Mode mode,
+                           double cval, int n_threads);
+
+// Which compiled variant of the hot loops this CPU runs: "avx2" or "baseline".
+const char* correlate1d_simd_path();
+
+}  // namespace qbi

@@ -1,0 +1,27 @@
+"""qbi_fast: scipy.ndimage-exact image processing for big 3-D volumes, on every core.
+
+``qbi_fast.ndimage`` holds drop-in replacements for scipy.ndimage functions; ``qbi_fast.data``
+synthetic test volumes. Thread use is controlled per call (``workers=``) or per thread
+(:func:`set_workers`); :func:`show_config` reports how the package was built.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import data, ndimage
+from ._config import show_config
+from ._threads import available_cpus, get_workers, set_workers
+
+try:
+    __version__ = version("qbi_fast")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "available_cpus",
+    "data",
+    "get_workers",
+    "ndimage",
+    "set_workers",
+    "show_config",
+]

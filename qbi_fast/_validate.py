@@ -1,0 +1,127 @@
+"""Argument normalisation with scipy.ndimage's semantics: same results, same exception classes
+and messages, so a drop-in call fails exactly where and how scipy's would."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+
+import numpy as np
+
+try:
+    from numpy.lib.array_utils import normalize_axis_index
+except ImportError:  # numpy < 2
+    from numpy.core.multiarray import normalize_axis_index  # type: ignore[no-redef]
+
+__all__ = [
+    "check_axes",
+    "check_writeable",
+    "get_output",
+    "kernel_dtype",
+    "mode_code",
+    "normalize_axis_index",
+    "normalize_sequence",
+    "supported_by_kernels",
+]
+
+# scipy's filter boundary codes, as qbi::Mode in csrc/qbi/boundary.hpp. For filters the grid-*
+# names behave as their plain counterparts.
+_MODE_CODES = {
+    "nearest": 0,
+    "wrap": 1,
+    "grid-wrap": 1,
+    "reflect": 2,
+    "grid-mirror": 2,
+    "mirror": 3,
+    "constant": 4,
+    "grid-constant": 4,
+}
+
+
+def mode_code(mode) -> int:
+    if isinstance(mode, str) and mode in _MODE_CODES:
+        return _MODE_CODES[mode]
+    msg = "boundary mode not supported"
+    raise RuntimeError(msg)
+
+
+def normalize_sequence(value, rank: int) -> list:
+    """A scalar repeated ``rank`` times, or a sequence that must have ``rank`` entries."""
+    if not isinstance(value, str) and np.iterable(value):
+        values = list(value)
+        if len(values) != rank:
+            msg = "sequence argument must have length equal to input rank"
+            raise RuntimeError(msg)
+        return values
+    return [value] * rank
+
+
+def check_axes(axes, ndim: int) -> tuple[int, ...]:
+    """``axes`` as a tuple of unique non-negative axis numbers."""
+    if axes is None:
+        return tuple(range(ndim))
+    if np.isscalar(axes):
+        axes = (operator.index(axes),)
+    elif isinstance(axes, Iterable):
+        axes = tuple(operator.index(ax) for ax in axes)
+        for ax in axes:
+            if ax < -ndim or ax > ndim - 1:
+                msg = f"specified axis: {ax} is out of range"
+                raise ValueError(msg)
+        axes = tuple(ax % ndim if ax < 0 else ax for ax in axes)
+    else:
+        msg = "axes must be an integer, iterable of integers, or None"
+        raise ValueError(msg)
+    if len(set(axes)) != len(axes):
+        msg = "axes must be unique"
+        raise ValueError(msg)
+    return axes
+
+
+def get_output(output, input: np.ndarray) -> np.ndarray:
+    """The array a filter writes: new (for None, a dtype or a dtype name) or the given one."""
+    if output is None:
+        return np.empty(input.shape, dtype=input.dtype.name)
+    if isinstance(output, type | np.dtype):
+        return np.empty(input.shape, dtype=output)
+    if isinstance(output, str):
+        dtype = np.dtype(output)
+        if not issubclass(dtype.type, np.number):
+            msg = "output must have numeric dtype"
+            raise RuntimeError(msg)
+        return np.empty(input.shape, dtype=dtype)
+    output = np.asarray(output)
+    if output.shape != input.shape:
+        msg = "output shape not correct"
+        raise RuntimeError(msg)
+    return output
+
+
+def check_writeable(output: np.ndarray) -> None:
+    if not output.flags.writeable:
+        msg = "output array is read-only."
+        raise ValueError(msg)
+
+
+def kernel_dtype(dtype: np.dtype) -> bool:
+    """Whether the compiled kernels read and write this dtype (else the call goes to scipy)."""
+    if not dtype.isnative:
+        return False
+    if dtype.kind == "b":
+        return True
+    if dtype.kind in "ui":
+        return dtype.itemsize in (1, 2, 4, 8)
+    return dtype.kind == "f" and dtype.itemsize in (4, 8)
+
+
+def supported_by_kernels(input: np.ndarray, output) -> bool:
+    """Whether the input's dtype and the requested output's dtype both have a compiled path."""
+    if not kernel_dtype(input.dtype):
+        return False
+    if output is None:
+        return True
+    try:
+        dtype = np.dtype(output) if isinstance(output, type | np.dtype | str) else output.dtype
+    except (TypeError, AttributeError):
+        return False
+    return isinstance(dtype, np.dtype) and kernel_dtype(dtype)

@@ -1,0 +1,60 @@
+"""Running separable correlation passes on the compiled kernel, as scipy chains correlate1d."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.ndimage as ndi
+
+from .. import _core
+from .._validate import check_writeable, mode_code
+
+
+def kernel_symmetry(weights: np.ndarray) -> str | None:
+    """``"even"`` or ``"odd"`` by scipy's own test (pairs equal, or opposite, within DBL_EPSILON;
+    a NaN pair passes as scipy's ``fabs(d) > eps`` lets it), else None."""
+    if len(weights) % 2 == 0:
+        return None
+    r = len(weights) // 2
+    after, before = weights[r + 1 :], weights[r - 1 :: -1] if r else weights[:0]
+    eps = np.finfo(np.float64).eps
+    if not np.any(np.abs(after - before) > eps):
+        return "even"
+    if not np.any(np.abs(after + before) > eps):
+        return "odd"
+    return None
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether every element of b sits exactly where the same element of a does."""
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.strides == b.strides
+        and a.itemsize == b.itemsize
+    )
+
+
+def run_passes(input, output, passes, cval, n_threads: int) -> np.ndarray:
+    """Apply ``passes`` (axis, weights, mode name, mode code) in order, each reading the previous
+    result from ``output`` as scipy.ndimage does, so intermediates are rounded to output's dtype.
+    """
+    src = input
+    if np.may_share_memory(input, output) and not _same_memory(input, output):
+        src = input.copy()  # partial overlap: a line could be overwritten before it is read
+    cval = float(cval)
+    for axis, weights, mode, code in passes:
+        symmetry = kernel_symmetry(weights)
+        if symmetry is None:  # not a kernel the compiled path sums in scipy's order
+            ndi.correlate1d(src, weights, axis, output, mode, cval, 0)
+        else:
+            _core.correlate1d_symmetric(
+                src, output, axis, weights, symmetry == "odd", code, cval, n_threads
+            )
+        src = output
+    return output
+
+
+def checked_pass(axis: int, weights: np.ndarray, mode, output: np.ndarray) -> tuple:
+    """One pass, validated in scipy's order: the mode, then whether output can be written."""
+    code = mode_code(mode)
+    check_writeable(output)
+    return axis, np.ascontiguousarray(weights, dtype=np.float64), mode, code
