@@ -57,8 +57,9 @@ def demo_stages() -> list[Stage]:
     ]
 
 
-def run_demo(shape, seed: int, workers: int | None, repeat: int, out=sys.stdout) -> bool:
+def run_demo(shape, seed: int, workers: int | None, repeat: int, out=None) -> bool:
     """Run every stage on the foam; print a table; True when every stage agrees with scipy."""
+    out = out or sys.stdout
     n_threads = resolve_workers(workers)
     t = time.perf_counter()
     volume = data.foam(shape, seed)

@@ -1,0 +1,40 @@
+"""Print speed ratios from a pytest-benchmark JSON file: for every benchmark group, each
+implementation's median time and how many times faster than scipy it ran (same group, same run).
+
+    python bench/ratios.py results.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+
+def ratios(path: str) -> list[str]:
+    with open(path) as f:
+        report = json.load(f)
+    groups = defaultdict(list)
+    for b in report["benchmarks"]:
+        info = b.get("extra_info", {})
+        label = f"{info.get('impl', b['name'])} (workers={info.get('workers', '?')})"
+        groups[b["group"]].append((label, b["stats"]["median"]))
+    machine = report.get("machine_info", {})
+    lines = [
+        f"machine: {machine.get('cpu', {}).get('brand_raw', '?')}, "
+        f"{machine.get('cpu', {}).get('count', '?')} CPUs; python {machine.get('python_version', '?')}",
+        "",
+        "| group | implementation | median | vs scipy |",
+        "|---|---|---|---|",
+    ]
+    for group in sorted(groups):
+        rows = groups[group]
+        scipy = min((t for label, t in rows if label.startswith("scipy")), default=None)
+        for label, t in sorted(rows, key=lambda r: r[1]):
+            ratio = f"{scipy / t:.1f}x" if scipy else "-"
+            lines.append(f"| {group} | {label} | {t * 1e3:.1f} ms | {ratio} |")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(ratios(sys.argv[1])))

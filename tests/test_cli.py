@@ -1,0 +1,50 @@
+"""The qbi-fast command."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stdout
+
+import pytest
+
+from qbi_fast.cli import main
+
+
+def test_demo_runs_every_stage_and_agrees_with_scipy():
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = main(["demo", "--shape", "16", "48", "48", "--repeat", "1", "--workers", "2"])
+    text = out.getvalue()
+    assert status == 0, text
+    assert "gaussian" in text
+    assert "agrees" in text
+    assert "DIFFERS" not in text
+
+
+def test_config_command_prints_config():
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["config"]) == 0
+    assert "SIMD path" in out.getvalue()
+
+
+def test_console_script_and_module_entry_point():
+    runs = [[sys.executable, "-m", "qbi_fast", "--help"]]
+    if shutil.which("qbi-fast"):
+        runs.append(["qbi-fast", "demo", "--help"])
+    for command in runs:
+        # from the root directory, so the installed package is imported, not a source tree
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=True, cwd=os.path.abspath(os.sep)
+        )
+        assert "demo" in done.stdout
+
+
+def test_bad_command_exits_with_usage():
+    with pytest.raises(SystemExit) as exit_info, redirect_stdout(io.StringIO()):
+        main(["no-such-command"])
+    assert exit_info.value.code == 2
