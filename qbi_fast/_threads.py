@@ -9,6 +9,7 @@ and other negative values count back from it (``-2``: all but one); ``0`` is an 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import numbers
 import os
@@ -20,8 +21,10 @@ from . import _core
 _local = threading.local()
 
 
+@functools.cache
 def _cgroup_cpu_quota() -> int | None:
-    """CPUs granted by a cgroup (v2 ``cpu.max`` or v1 CFS quota), or None without a quota."""
+    """CPUs granted by a cgroup (v2 ``cpu.max`` or v1 CFS quota), or None without a quota.
+    Read once: quotas are set when a container starts."""
     try:
         with open("/sys/fs/cgroup/cpu.max") as f:
             quota, period = f.read().split()[:2]

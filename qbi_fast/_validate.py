@@ -8,12 +8,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-try:
-    from numpy.lib.array_utils import normalize_axis_index
-except ImportError:  # numpy < 2
-    from numpy.core.multiarray import normalize_axis_index  # type: ignore[no-redef]
-
 __all__ = [
+    "as_c_double",
+    "as_c_int",
     "check_axes",
     "check_writeable",
     "get_output",
@@ -43,6 +40,30 @@ def mode_code(mode) -> int:
         return _MODE_CODES[mode]
     msg = "boundary mode not supported"
     raise RuntimeError(msg)
+
+
+def normalize_axis_index(axis, ndim: int):
+    """scipy's axis check: AxisError outside [-ndim, ndim), negative axes counted from the end.
+    Non-integers in range pass; :func:`as_c_int` refuses them later, as scipy's C layer does."""
+    if axis < -ndim or axis >= ndim:
+        msg = f"axis {axis} is out of bounds for array of dimension {ndim}"
+        raise np.exceptions.AxisError(msg)
+    return axis + ndim if axis < 0 else axis
+
+
+def as_c_int(value) -> int:
+    """An argument scipy's C layer reads as a C int: integers only, with Python's message."""
+    return operator.index(value)
+
+
+def as_c_double(value) -> float:
+    """An argument scipy's C layer reads as a C double: real numbers (not strings), with the
+    message CPython gives there."""
+    kind = type(value)
+    if hasattr(kind, "__float__") or hasattr(kind, "__index__"):
+        return float(value)
+    msg = f"must be real number, not {kind.__name__}"
+    raise TypeError(msg)
 
 
 def normalize_sequence(value, rank: int) -> list:

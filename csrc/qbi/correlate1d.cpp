@@ -193,9 +193,15 @@ __attribute__((target("avx2"))) void correlate_block_odd_avx2(double* rows, inde
 }
 #endif
 
+// AVX2 where the CPU has it, unless QBI_FAST_SIMD=baseline asks for the portable build (to
+// compare the two, or to rule one out when debugging). Read once, at first use.
 bool use_avx2() {
 #ifdef QBI_HAVE_AVX2_PATH
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    static const bool avx2 = [] {
+        const char* choice = std::getenv("QBI_FAST_SIMD");
+        const bool forced_baseline = choice && std::strcmp(choice, "baseline") == 0;
+        return !forced_baseline && __builtin_cpu_supports("avx2");
+    }();
     return avx2;
 #else
     return false;

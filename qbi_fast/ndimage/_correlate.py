@@ -6,7 +6,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from .. import _core
-from .._validate import check_writeable, mode_code
+from .._validate import as_c_double, as_c_int, check_writeable, mode_code, normalize_axis_index
 
 
 def kernel_symmetry(weights: np.ndarray) -> str | None:
@@ -33,15 +33,14 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
     )
 
 
-def run_passes(input, output, passes, cval, n_threads: int) -> np.ndarray:
-    """Apply ``passes`` (axis, weights, mode name, mode code) in order, each reading the previous
-    result from ``output`` as scipy.ndimage does, so intermediates are rounded to output's dtype.
+def run_passes(input, output, passes, n_threads: int) -> np.ndarray:
+    """Apply ``passes`` (from :func:`checked_pass`) in order, each reading the previous result
+    from ``output`` as scipy.ndimage does, so intermediates are rounded to output's dtype.
     """
     src = input
     if np.may_share_memory(input, output) and not _same_memory(input, output):
         src = input.copy()  # partial overlap: a line could be overwritten before it is read
-    cval = float(cval)
-    for axis, weights, mode, code in passes:
+    for axis, weights, mode, code, cval in passes:
         symmetry = kernel_symmetry(weights)
         if symmetry is None:  # not a kernel the compiled path sums in scipy's order
             ndi.correlate1d(src, weights, axis, output, mode, cval, 0)
@@ -53,8 +52,13 @@ def run_passes(input, output, passes, cval, n_threads: int) -> np.ndarray:
     return output
 
 
-def checked_pass(axis: int, weights: np.ndarray, mode, output: np.ndarray) -> tuple:
-    """One pass, validated in scipy's order: the mode, then whether output can be written."""
+def checked_pass(axis, weights: np.ndarray, mode, cval, output: np.ndarray) -> tuple:
+    """One correlate1d pass, its arguments checked in the order scipy checks them (so the first
+    error is scipy's): the axis, the mode, then as its C layer parses them the axis as an int,
+    the output (writeable) and cval as a double."""
+    axis = normalize_axis_index(axis, output.ndim)
     code = mode_code(mode)
+    axis = as_c_int(axis)
     check_writeable(output)
-    return axis, np.ascontiguousarray(weights, dtype=np.float64), mode, code
+    cval = as_c_double(cval)
+    return axis, np.ascontiguousarray(weights, dtype=np.float64), mode, code, cval

@@ -11,7 +11,6 @@ from .._threads import resolve_workers
 from .._validate import (
     check_axes,
     get_output,
-    normalize_axis_index,
     normalize_sequence,
     supported_by_kernels,
 )
@@ -94,9 +93,8 @@ def gaussian_filter1d(
         )
     weights = _axis_weights(sigma, order, truncate, radius)
     output = get_output(output, input_array)
-    axis = normalize_axis_index(axis, input_array.ndim)
-    passes = [checked_pass(axis, weights, mode, output)]
-    return run_passes(input_array, output, passes, cval, n_threads)
+    passes = [checked_pass(axis, weights, mode, cval, output)]
+    return run_passes(input_array, output, passes, n_threads)
 
 
 def gaussian_filter(
@@ -146,8 +144,8 @@ def gaussian_filter(
         return output
     passes = [
         checked_pass(
-            axes[i], _axis_weights(sigmas[i], orders[i], truncate, radii[i]), modes[i], output
+            axes[i], _axis_weights(sigmas[i], orders[i], truncate, radii[i]), modes[i], cval, output
         )
         for i in active
     ]
-    return run_passes(input_array, output, passes, cval, n_threads)
+    return run_passes(input_array, output, passes, n_threads)
