@@ -100,9 +100,11 @@ def check_axes(axes, ndim: int) -> tuple[int, ...]:
 
 
 def get_output(output, input: np.ndarray) -> np.ndarray:
-    """The array a filter writes: new (for None, a dtype or a dtype name) or the given one."""
+    """The array a filter writes: new (for None, a dtype or a dtype name) or the given one.
+    (scipy allocates ``input.dtype.name``, i.e. native byte order; the kernels only see
+    native-order inputs, whose dtype is that already.)"""
     if output is None:
-        return np.empty(input.shape, dtype=input.dtype.name)
+        return np.empty(input.shape, dtype=input.dtype)
     if isinstance(output, type | np.dtype):
         return np.empty(input.shape, dtype=output)
     if isinstance(output, str):

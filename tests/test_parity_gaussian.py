@@ -971,3 +971,19 @@ def test_gaussian_filter1d_hypothesis_matches_scipy(case, assert_same_outcome):
         lambda: qnd.gaussian_filter1d(data, **kwargs),
         lambda: ndi.gaussian_filter1d(data, **kwargs),
     )
+
+
+def test_gaussian_kernel_refuses_asymmetric_weights_and_scipy_takes_over(assert_same):
+    """The compiled pass only sums symmetric or antisymmetric kernels (scipy's DBL_EPSILON test);
+    any other kernel is left to scipy's correlate1d, with the same result."""
+    from qbi_fast import _core
+    from qbi_fast.ndimage._correlate import checked_pass, run_passes
+
+    x = random_array((6, 9), "float64", seed=5)
+    out = np.full_like(x, 7.0)
+    weights = np.array([0.2, 0.5, 0.3])
+    assert not _core.correlate1d_symmetric(x, out, 1, weights, 2, 0.0, 1)
+    assert np.all(out == 7.0)  # refused before writing anything
+    assert _core.correlate1d_symmetric(x, out, 1, np.array([0.25, 0.5, 0.25]), 2, 0.0, 1)
+    result = run_passes(x, np.empty_like(x), [checked_pass(1, weights, "nearest", 0.0, out)], 1)
+    assert_same(result, ndi.correlate1d(x, weights, 1, mode="nearest"))

@@ -1,6 +1,8 @@
 #include "correlate1d.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -355,6 +357,26 @@ private:
 };
 
 }  // namespace
+
+bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry) {
+    if (length % 2 == 0) return false;
+    const index_t r = length / 2;
+    constexpr double eps = std::numeric_limits<double>::epsilon();
+    auto all_pairs_within_eps = [&](double sign) {
+        for (index_t i = 1; i <= r; ++i)
+            if (std::fabs(weights[r + i] - sign * weights[r - i]) > eps) return false;
+        return true;
+    };
+    if (all_pairs_within_eps(1.0)) {
+        *symmetry = Symmetry::Even;
+        return true;
+    }
+    if (all_pairs_within_eps(-1.0)) {
+        *symmetry = Symmetry::Odd;
+        return true;
+    }
+    return false;
+}
 
 void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
                            const double* weights, index_t radius, Symmetry symmetry, Mode mode,

@@ -12,6 +12,12 @@ namespace qbi {
 // DBL_EPSILON, scipy's test). scipy then sums the paired samples before multiplying.
 enum class Symmetry { Even, Odd };
 
+// scipy's test (NI_Correlate1D) for which pair-summing loop a kernel of odd length gets: Even if
+// every pair w[r + i], w[r - i] differs by at most DBL_EPSILON, else Odd if every pair sums to at
+// most DBL_EPSILON in magnitude (a NaN pair passes both, as there). False for a kernel that is
+// neither, which scipy sums tap by tap and these kernels do not handle.
+bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry);
+
 // out = correlate1d(in, weights, axis) for weights of length 2 * radius + 1 and origin 0.
 // `in` and `out` have the same shape and any strides; `out` may be `in` itself (same memory and
 // strides) but must not otherwise overlap it. Splits the work over up to n_threads threads; the

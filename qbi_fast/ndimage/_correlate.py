@@ -9,21 +9,6 @@ from .. import _core
 from .._validate import as_c_double, as_c_int, check_writeable, mode_code, normalize_axis_index
 
 
-def kernel_symmetry(weights: np.ndarray) -> str | None:
-    """``"even"`` or ``"odd"`` by scipy's own test (pairs equal, or opposite, within DBL_EPSILON;
-    a NaN pair passes as scipy's ``fabs(d) > eps`` lets it), else None."""
-    if len(weights) % 2 == 0:
-        return None
-    r = len(weights) // 2
-    after, before = weights[r + 1 :], weights[r - 1 :: -1] if r else weights[:0]
-    eps = np.finfo(np.float64).eps
-    if not np.any(np.abs(after - before) > eps):
-        return "even"
-    if not np.any(np.abs(after + before) > eps):
-        return "odd"
-    return None
-
-
 def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether every element of b sits exactly where the same element of a does."""
     return (
@@ -41,13 +26,9 @@ def run_passes(input, output, passes, n_threads: int) -> np.ndarray:
     if np.may_share_memory(input, output) and not _same_memory(input, output):
         src = input.copy()  # partial overlap: a line could be overwritten before it is read
     for axis, weights, mode, code, cval in passes:
-        symmetry = kernel_symmetry(weights)
-        if symmetry is None:  # not a kernel the compiled path sums in scipy's order
+        done = _core.correlate1d_symmetric(src, output, axis, weights, code, cval, n_threads)
+        if not done:  # neither symmetric nor antisymmetric: scipy sums it tap by tap
             ndi.correlate1d(src, weights, axis, output, mode, cval, 0)
-        else:
-            _core.correlate1d_symmetric(
-                src, output, axis, weights, symmetry == "odd", code, cval, n_threads
-            )
         src = output
     return output
 
