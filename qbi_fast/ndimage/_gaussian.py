@@ -76,8 +76,9 @@ def gaussian_filter1d(
     derivative order (0 smooths), ``mode`` one of reflect, constant, nearest, mirror, wrap,
     grid-constant, grid-mirror or grid-wrap, ``cval`` the constant-mode fill, and the kernel has
     radius ``radius`` or ``int(truncate * sigma + 0.5)``. ``output`` is an array or a dtype;
-    by default the input's dtype. Integer results are bit-identical to scipy's, floating ones
-    too on x86-64 (double accumulation in scipy's order).
+    by default the input's dtype. Results are scipy's byte for byte (double accumulation in
+    scipy's order, scipy's casts), except that the sign and payload bits of NaN results are
+    unspecified.
 
     workers : int or None, keyword-only
         Threads to use; None means :func:`qbi_fast.get_workers`, -1 all CPUs, -2 all but one.
