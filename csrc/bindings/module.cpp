@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "qbi/correlate1d.hpp"
+#include "qbi/simd.hpp"
 #include "qbi/omp.hpp"
 
 #if defined(_OPENMP) && defined(__unix__)
@@ -14,6 +14,7 @@ namespace py = pybind11;
 
 namespace qbi_bindings {
 void bind_filters(py::module_& m);
+void bind_rank(py::module_& m);
 }
 
 namespace {
@@ -48,7 +49,7 @@ py::dict build_info() {
     py::dict info;
     info["compiler"] = compiler();
     info["baseline_arch"] = QBI_BASELINE_ARCH;
-    info["simd_path"] = qbi::correlate1d_simd_path();
+    info["simd_path"] = qbi::simd_path();
 #ifdef _OPENMP
     info["openmp_version"] = _OPENMP;
 #else
@@ -67,4 +68,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def("openmp_enabled", &qbi::openmp_enabled);
     m.def("build_info", &build_info);
     qbi_bindings::bind_filters(m);
+    qbi_bindings::bind_rank(m);
 }

@@ -11,22 +11,7 @@
 
 #include "convert.hpp"
 #include "omp.hpp"
-
-#if !defined(__GNUC__) && !defined(__clang__)
-#error "qbi_fast's kernels use GCC/Clang vector extensions"
-#endif
-
-// x86-64: the hot loops are compiled for the portable baseline and for AVX2, and the AVX2 build
-// is picked at run time on CPUs that have it. -ffp-contract=off keeps both free of fused
-// multiply-adds, which would round differently from scipy.
-#if defined(QBI_AVX2_CLONES) && (defined(__x86_64__) || defined(__i386__))
-#define QBI_HAVE_AVX2_PATH 1
-#endif
-
-// Vectors are only passed between always-inlined functions, so gcc's ABI note is moot.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "simd.hpp"
 
 namespace qbi {
 namespace {
@@ -182,33 +167,18 @@ void correlate_block_odd(double* rows, index_t stride, index_t lanes, index_t n,
 }
 
 #ifdef QBI_HAVE_AVX2_PATH
-__attribute__((target("avx2"))) void correlate_block_even_avx2(double* rows, index_t stride,
+QBI_TARGET_AVX2 void correlate_block_even_avx2(double* rows, index_t stride,
                                                                index_t lanes, index_t n,
                                                                const double* w, index_t r) {
     correlate_block<Vec4, false>(rows, stride, lanes, n, w, r);
 }
 
-__attribute__((target("avx2"))) void correlate_block_odd_avx2(double* rows, index_t stride,
+QBI_TARGET_AVX2 void correlate_block_odd_avx2(double* rows, index_t stride,
                                                               index_t lanes, index_t n,
                                                               const double* w, index_t r) {
     correlate_block<Vec4, true>(rows, stride, lanes, n, w, r);
 }
 #endif
-
-// AVX2 where the CPU has it, unless QBI_FAST_SIMD=baseline asks for the portable build (to
-// compare the two, or to rule one out when debugging). Read once, at first use.
-bool use_avx2() {
-#ifdef QBI_HAVE_AVX2_PATH
-    static const bool avx2 = [] {
-        const char* choice = std::getenv("QBI_FAST_SIMD");
-        const bool forced_baseline = choice && std::strcmp(choice, "baseline") == 0;
-        return !forced_baseline && __builtin_cpu_supports("avx2");
-    }();
-    return avx2;
-#else
-    return false;
-#endif
-}
 
 BlockKernel pick_kernel(Symmetry symmetry) {
     const bool odd = symmetry == Symmetry::Odd;
@@ -423,7 +393,5 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
         }
     });
 }
-
-const char* correlate1d_simd_path() { return use_avx2() ? "avx2" : "baseline"; }
 
 }  // namespace qbi

@@ -26,7 +26,4 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
                            const double* weights, index_t radius, Symmetry symmetry, Mode mode,
                            double cval, int n_threads);
 
-// Which compiled variant of the hot loops this CPU runs: "avx2" or "baseline".
-const char* correlate1d_simd_path();
-
 }  // namespace qbi

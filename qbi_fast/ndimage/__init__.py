@@ -3,5 +3,12 @@ dtypes, exceptions and results, computed by multithreaded compiled kernels. Ever
 a keyword-only ``workers=`` argument."""
 
 from ._gaussian import gaussian_filter, gaussian_filter1d
+from ._rank import median_filter, percentile_filter, rank_filter
 
-__all__ = ["gaussian_filter", "gaussian_filter1d"]
+__all__ = [
+    "gaussian_filter",
+    "gaussian_filter1d",
+    "median_filter",
+    "percentile_filter",
+    "rank_filter",
+]

@@ -1,0 +1,30 @@
+// Run-time choice between the portable build of the hot loops and their AVX2 build.
+#pragma once
+
+#if !defined(__GNUC__) && !defined(__clang__)
+#error "qbi_fast's kernels use GCC/Clang vector extensions"
+#endif
+
+// x86-64: hot loops are compiled for the portable baseline and, in functions marked
+// QBI_TARGET_AVX2, for AVX2; use_avx2() says which to call. -ffp-contract=off (CMakeLists) keeps
+// both free of fused multiply-adds, which would round differently from scipy.
+#if defined(QBI_AVX2_CLONES) && (defined(__x86_64__) || defined(__i386__))
+#define QBI_HAVE_AVX2_PATH 1
+#define QBI_TARGET_AVX2 __attribute__((target("avx2")))
+#endif
+
+// Vectors only pass between always-inlined functions, so gcc's ABI note about them is moot.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace qbi {
+
+// AVX2 where the CPU has it, unless QBI_FAST_SIMD=baseline asks for the portable build (to
+// compare the two, or to rule one out when debugging). Read once, at first use.
+bool use_avx2();
+
+// "avx2" or "baseline": what use_avx2() chose.
+const char* simd_path();
+
+}  // namespace qbi
