@@ -11,20 +11,36 @@
 namespace qbi {
 
 // scipy stores a double result with a plain C cast (truncation toward zero). For values outside
-// the target's range that cast is undefined in C and C++; on x86-64 compilers emit cvttsd2si,
-// which yields the low bits of a 32-bit conversion for 8-, 16- and 32-bit signed targets and of a
-// 64-bit conversion for uint32. Spelling those steps out gives the same bytes as scipy (e.g. for
-// derivative filters written to unsigned output) instead of whatever an optimiser picks.
+// the target's range (and NaN) that cast is undefined in C and C++; the x86-64 compilers scipy
+// is built with emit cvttsd2si, which gives the "integer indefinite" value (the sign bit alone)
+// and the low bits of a 32-bit conversion for 8-, 16- and 32-bit signed targets, of a 64-bit one
+// for uint32, and gcc's two-step sequence for uint64. These functions spell those results out
+// with defined operations, so the bytes match scipy's (e.g. for derivative filters written to
+// unsigned output) whatever an optimiser would make of an undefined cast.
+inline std::int32_t truncate_to_i32(double v) {
+    return (v >= -2147483648.0 && v < 2147483648.0) ? static_cast<std::int32_t>(v) : INT32_MIN;
+}
+
+inline std::int64_t truncate_to_i64(double v) {
+    constexpr double limit = 9223372036854775808.0;  // 2^63
+    return (v >= -limit && v < limit) ? static_cast<std::int64_t>(v) : INT64_MIN;
+}
+
 template <class T>
 inline T cast_from_double(double v) {
     if constexpr (std::is_floating_point_v<T>) {
         return static_cast<T>(v);
-    } else if constexpr (sizeof(T) < 4) {
-        return static_cast<T>(static_cast<std::int32_t>(v));
+    } else if constexpr (sizeof(T) < 4 || std::is_same_v<T, std::int32_t>) {
+        return static_cast<T>(static_cast<std::uint32_t>(truncate_to_i32(v)));
     } else if constexpr (std::is_same_v<T, std::uint32_t>) {
-        return static_cast<T>(static_cast<std::int64_t>(v));
-    } else {
-        return static_cast<T>(v);
+        return static_cast<T>(static_cast<std::uint64_t>(truncate_to_i64(v)));
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        return truncate_to_i64(v);
+    } else {  // uint64: gcc converts values from 2^63 up as v - 2^63, then sets the top bit
+        constexpr double half = 9223372036854775808.0;
+        constexpr std::uint64_t top = std::uint64_t{1} << 63;
+        return v >= half ? static_cast<std::uint64_t>(truncate_to_i64(v - half)) ^ top
+                         : static_cast<std::uint64_t>(truncate_to_i64(v));
     }
 }
 

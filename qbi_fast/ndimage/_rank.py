@@ -16,8 +16,8 @@ from .._validate import (
     as_c_double,
     check_axes,
     get_output,
+    kernel_dtype,
     normalize_sequence,
-    supported_by_kernels,
 )
 
 __all__ = ["median_filter", "percentile_filter", "rank_filter"]
@@ -103,26 +103,42 @@ def _needs_exact_select(x: np.ndarray, code: int, cval) -> bool:
         return False
     nan, negative_zero, positive_zero = _core.special_values(x)
     if code == _MODE_CODES["constant"]:
-        fill = x.dtype.type(cval)
+        with np.errstate(all="ignore"):  # as C's cast: 1e300 becomes inf without a word
+            fill = np.array(cval, dtype=np.float64).astype(x.dtype)
         nan |= bool(np.isnan(fill))
         negative_zero |= bool(fill == 0 and np.signbit(fill))
         positive_zero |= bool(fill == 0 and not np.signbit(fill))
     return nan or (negative_zero and positive_zero)
 
 
-def _filter_1d(x, rank, window, origin, output, code, cval, n_threads):
+# scipy's 1-d kernel writes these dtypes straight into the output array, whatever its dtype.
+_1D_IN_PLACE_DTYPES = (np.dtype(np.int64), np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _filter_1d(x, rank, window, origin, output, code, cval, n_threads, scipy_filter):
     """scipy's path for 1-d input, reproduced: integer data is filtered as int64, cval is
     converted to the filtered dtype in Python, and the window is ``window`` samples long whatever
-    holes the footprint has (scipy's 1-d path ignores them)."""
-    work = x if x.dtype in (np.int64, np.float64, np.float32) else x.astype(np.int64)
+    holes the footprint has (scipy's 1-d path ignores them).
+
+    scipy writes int64, float32 and float64 results straight into ``output`` even when its dtype
+    differs, which corrupts memory; here they are cast as scipy casts every other dtype
+    (``np.copyto(..., casting="unsafe")``).
+    """
+    work = x if x.dtype in _1D_IN_PLACE_DTYPES else x.astype(np.int64)
     fill = work.dtype.type(cval)
-    if not output.flags.writeable:
-        msg = "output array is read-only."
+    fill = operator.index(fill) if work.dtype.kind == "i" else float(fill)  # as its C layer
+    origin = operator.index(origin)
+    direct = x.dtype in _1D_IN_PLACE_DTYPES and output.dtype == x.dtype
+    if direct and not output.flags.writeable:
+        msg = "WRITEBACKIFCOPY base is read-only"  # numpy's words, from scipy's C layer
         raise ValueError(msg)
-    result = output if output.dtype == work.dtype else np.empty(work.shape, work.dtype)
-    window_mask = np.ones(window, np.uint8)
-    _core.rank_filter(work, result, window_mask, [origin], rank, code, float(fill), False, True,
-                      n_threads)
+    if _needs_exact_select(work, code, cval):  # scipy's 1-d heap resolves NaN its own way
+        result = scipy_filter(None)
+    else:
+        result = output if direct else np.empty(work.shape, work.dtype)
+        window_mask = np.ones(window, np.uint8)
+        _core.rank_filter(work, result, window_mask, [origin], rank, code, fill, False, True,
+                          n_threads)
     if result is not output:
         np.copyto(output, result, casting="unsafe")
 
@@ -130,15 +146,16 @@ def _filter_1d(x, rank, window, origin, output, code, cval, n_threads):
 def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, operation, axes,
                  workers, scipy_filter):
     """scipy's _rank_filter step by step (same checks, messages and order), then the kernels.
-    ``scipy_filter(size, footprint)`` runs the scipy function on the caller's other arguments,
-    for the inputs the kernels leave to scipy."""
+    ``scipy_filter(size, footprint, output)`` runs the scipy function on the caller's other
+    arguments, for what the kernels leave to scipy."""
     n_threads = resolve_workers(workers)
     if size is not None and footprint is not None:
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=3)
         size = None  # scipy ignores it too; passing None spares a second warning
     input = np.asarray(input)
-    if not supported_by_kernels(input, output):
-        return scipy_filter(size, footprint)
+    given_footprint, given_output = footprint, output
+    if not kernel_dtype(input.dtype):
+        return scipy_filter(size, footprint, output)
     axes = check_axes(axes, input.ndim)
     if footprint is None:
         if size is None:
@@ -175,20 +192,21 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
 
     # scipy sends 1-d input through a separate kernel whose results differ from the n-d one's
     # (see _filter_1d), except where it reads outside the array (windows longer than the input
-    # with wrap, reflect or mirror), whose results are undefined there and the n-d ones here.
+    # with wrap, reflect or mirror): undefined there, computed as for n-d input here.
     reach_after = (footprint.size - 1) // 2 - origins[-1]
     one_d = input.ndim == 1 and (input.size - reach_after >= 0 or input.size == 1)
     if one_d and not (code in _REFLECTING and input.size < footprint.size):
-        if _needs_exact_select(input, code, cval):  # scipy's 1-d heap resolves NaN its own way
-            return scipy_filter(size, footprint if size is None else None)
-        _filter_1d(input, rank, footprint.size, origins[-1], output, code, cval, n_threads)
+        _filter_1d(input, rank, footprint.size, origins[-1], output, code, cval, n_threads,
+                   lambda out: scipy_filter(size, given_footprint, out))
+    elif not kernel_dtype(output.dtype):  # scipy's n-d path refuses such outputs
+        return scipy_filter(size, given_footprint, given_output)
     else:
         if not output.flags.writeable:
             msg = "output array is read-only."
             raise ValueError(msg)
         cval = as_c_double(cval)
         exact = _needs_exact_select(input, code, cval)
-        _core.rank_filter(input, output, footprint.astype(np.uint8),
+        _core.rank_filter(input, output, np.ascontiguousarray(footprint, dtype=np.uint8),
                           [operator.index(o) for o in origins], rank, code, cval, exact, False,
                           n_threads)
     if output is not target:
@@ -222,7 +240,7 @@ def median_filter(input, size=None, footprint=None, output=None, mode="reflect",
     window elements, so the upper median for even n).
     """
 
-    def scipy_filter(size, footprint):
+    def scipy_filter(size, footprint, output):
         return ndi.median_filter(input, size, footprint, output, mode, cval, origin, axes=axes)
 
     return _rank_filter(input, 0, size, footprint, output, mode, cval, origin, "median", axes,
@@ -236,7 +254,7 @@ def rank_filter(input, rank, size=None, footprint=None, output=None, mode="refle
     """
     rank = operator.index(rank)
 
-    def scipy_filter(size, footprint):
+    def scipy_filter(size, footprint, output):
         return ndi.rank_filter(input, rank, size, footprint, output, mode, cval, origin,
                                axes=axes)
 
@@ -250,7 +268,7 @@ def percentile_filter(input, percentile, size=None, footprint=None, output=None,
     [-100, 100]; negative values count back from 100).
     """
 
-    def scipy_filter(size, footprint):
+    def scipy_filter(size, footprint, output):
         return ndi.percentile_filter(input, percentile, size, footprint, output, mode, cval,
                                      origin, axes=axes)
 
