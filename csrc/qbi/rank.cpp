@@ -50,8 +50,8 @@ double scipy_select(double* buffer, index_t lo, index_t hi, index_t rank) {
 // Cursor that slide_row holds in a local variable: kept apart, the compiler can keep the cursor
 // in registers instead of re-reading it after every table write.
 struct Cursor {
-    unsigned at = 0;   // bin (ByteCounts) or block (RankSet) of the last answer
-    index_t below = 0; // keys in the bins / blocks before `at`
+    unsigned at = 0;    // bin (ByteCounts) or 64-bit word (RankSet) of the last answer
+    index_t below = 0;  // keys in the bins / words before `at`
 };
 
 // Counts of 8-bit keys, answering "k-th smallest" by walking from the previous answer: windows
@@ -77,38 +77,34 @@ private:
     std::array<index_t, 256> count_{};
 };
 
-// A set of distinct 16-bit ranks: one bit per rank plus a count per block of 256 ranks. The
-// k-th smallest is found by walking blocks from the previous answer's block, then counting bits.
+// A set of distinct 16-bit ranks, one bit per rank. The k-th smallest is found by walking 64-bit
+// words from the previous answer's word, counting bits; `below` (set bits in the words before
+// the cursor's) is kept current by every add and remove.
 class RankSet {
 public:
     void add(Cursor& c, unsigned r) {
         bits_[r >> 6] |= std::uint64_t{1} << (r & 63);
-        ++block_count_[r >> 8];
-        c.below += (r >> 8) < c.at;
+        c.below += (r >> 6) < c.at;
     }
     void remove(Cursor& c, unsigned r) {
         bits_[r >> 6] &= ~(std::uint64_t{1} << (r & 63));
-        --block_count_[r >> 8];
-        c.below -= (r >> 8) < c.at;
+        c.below -= (r >> 6) < c.at;
     }
     unsigned select(Cursor& c, index_t k) const {
-        while (c.below > k) c.below -= block_count_[--c.at];
-        while (c.below + block_count_[c.at] <= k) c.below += block_count_[c.at++];
-        index_t left = k - c.below;  // rank within the block, < its count
-        for (unsigned w = c.at * 4;; ++w) {
-            std::uint64_t word = bits_[w];
-            const auto n = static_cast<index_t>(__builtin_popcountll(word));
-            if (left < n) {
-                for (; left > 0; --left) word &= word - 1;  // drop the lowest set bits
-                return w * 64 + static_cast<unsigned>(__builtin_ctzll(word));
-            }
-            left -= n;
+        while (c.below > k) c.below -= popcount(bits_[--c.at]);
+        index_t here;
+        while (c.below + (here = popcount(bits_[c.at])) <= k) {
+            c.below += here;
+            ++c.at;
         }
+        std::uint64_t word = bits_[c.at];
+        for (index_t left = k - c.below; left > 0; --left) word &= word - 1;  // drop lowest
+        return c.at * 64 + static_cast<unsigned>(__builtin_ctzll(word));
     }
 
 private:
+    static index_t popcount(std::uint64_t x) { return __builtin_popcountll(x); }
     std::array<std::uint64_t, 1024> bits_{};
-    std::array<index_t, 256> block_count_{};
 };
 
 // Unsigned keys whose integer order is the value order of T (for floats: NaN excluded, and
