@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <string>
 
+#include <vector>
+
 #include "qbi/common.hpp"
+#include "qbi/tiles.hpp"
 
 namespace qbi_bindings {
 
@@ -58,6 +61,27 @@ inline qbi::ArrayView to_output_view(const py::array& out, const py::array& in) 
         !std::equal(out.shape(), out.shape() + out.ndim(), in.shape()))
         throw py::value_error("output shape must equal input shape");
     return to_view(out, "output");
+}
+
+// A footprint (or structuring element) of the input's rank with scipy's origins, checked as
+// scipy checks them: every axis at least 1 long and shape / 2 + origin inside it.
+inline qbi::Footprint to_footprint(const py::array_t<std::uint8_t, py::array::c_style>& mask,
+                                   const std::vector<qbi::index_t>& origins,
+                                   const py::array& input, const char* what) {
+    const auto ndim = static_cast<std::size_t>(input.ndim());
+    if (ndim < 1) throw py::value_error("input must have at least one dimension");
+    if (static_cast<std::size_t>(mask.ndim()) != ndim || origins.size() != ndim)
+        throw py::value_error(std::string(what) + " and origins must have the input's rank");
+    qbi::Footprint fp;
+    fp.shape.assign(mask.shape(), mask.shape() + ndim);
+    fp.origin = origins;
+    fp.mask.assign(mask.data(), mask.data() + mask.size());
+    for (std::size_t d = 0; d < ndim; ++d) {
+        const qbi::index_t reach = fp.shape[d] / 2 + fp.origin[d];
+        if (fp.shape[d] < 1 || reach < 0 || reach >= fp.shape[d])
+            throw py::value_error("invalid origin");
+    }
+    return fp;
 }
 
 }  // namespace qbi_bindings

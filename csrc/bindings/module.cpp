@@ -15,6 +15,7 @@ namespace py = pybind11;
 namespace qbi_bindings {
 void bind_filters(py::module_& m);
 void bind_rank(py::module_& m);
+void bind_morphology(py::module_& m);
 }
 
 namespace {
@@ -69,4 +70,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.def("build_info", &build_info);
     qbi_bindings::bind_filters(m);
     qbi_bindings::bind_rank(m);
+    qbi_bindings::bind_morphology(m);
 }

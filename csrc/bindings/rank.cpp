@@ -19,22 +19,10 @@ void rank_filter(const py::array& input, const py::array& output,
                  double cval, bool exact_select, bool same_store, int n_threads) {
     const qbi::ArrayView in = to_view(input, "input");
     const qbi::ArrayView out = to_output_view(output, input);
-    const auto ndim = static_cast<std::size_t>(input.ndim());
-    if (ndim < 1) throw py::value_error("input must have at least one dimension");
-    if (static_cast<std::size_t>(footprint.ndim()) != ndim || origins.size() != ndim)
-        throw py::value_error("footprint and origins must have the input's rank");
-    qbi::Footprint fp;
-    fp.shape.assign(footprint.shape(), footprint.shape() + ndim);
-    fp.origin = origins;
-    fp.mask.assign(footprint.data(), footprint.data() + footprint.size());
+    const qbi::Footprint fp = to_footprint(footprint, origins, input, "footprint");
     qbi::index_t elements = 0;
     for (std::uint8_t m : fp.mask) elements += m != 0;
     if (rank < 0 || rank >= elements) throw py::value_error("rank outside the footprint");
-    for (std::size_t d = 0; d < ndim; ++d) {
-        const qbi::index_t reach = fp.shape[d] / 2 + fp.origin[d];
-        if (fp.shape[d] < 1 || reach < 0 || reach >= fp.shape[d])
-            throw py::value_error("invalid origin");
-    }
     if (mode < 0 || mode > static_cast<int>(qbi::Mode::Constant))
         throw py::value_error("mode code " + std::to_string(mode) + " out of range");
     if (same_store && out.dtype != in.dtype)

@@ -6,16 +6,9 @@
 
 #include "boundary.hpp"
 #include "common.hpp"
+#include "tiles.hpp"
 
 namespace qbi {
-
-// The window: a footprint of the array's rank and scipy's origin per axis. Output position p
-// sees input position p + j - (shape[d] / 2 + origin[d]) for every footprint index j set in mask.
-struct Footprint {
-    std::vector<index_t> shape;
-    std::vector<index_t> origin;
-    std::vector<std::uint8_t> mask;  // C order
-};
 
 enum class RankMethod {
     // scipy's own per-output selection (Hoare quickselect over the window in footprint order):

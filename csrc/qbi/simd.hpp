@@ -20,6 +20,12 @@
 
 namespace qbi {
 
+// A GCC/Clang vector of T filling `Bytes` bytes (16: SSE, 32: AVX2).
+template <class T, int Bytes>
+struct VecOf {
+    typedef T type __attribute__((vector_size(Bytes)));
+};
+
 // AVX2 where the CPU has it, unless QBI_FAST_SIMD=baseline asks for the portable build (to
 // compare the two, or to rule one out when debugging). Read once, at first use.
 bool use_avx2();

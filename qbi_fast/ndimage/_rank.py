@@ -17,37 +17,20 @@ from .._validate import (
     check_axes,
     get_output,
     kernel_dtype,
+    mode_code,
     normalize_sequence,
 )
 
 __all__ = ["median_filter", "percentile_filter", "rank_filter"]
 
-# scipy's rank-filter mode codes (grid-* names behave as their plain counterparts for filters).
-_MODE_CODES = {
-    "nearest": 0,
-    "wrap": 1,
-    "grid-wrap": 1,
-    "reflect": 2,
-    "grid-mirror": 2,
-    "mirror": 3,
-    "constant": 4,
-    "grid-constant": 4,
-}
-_REFLECTING = (1, 2, 3)  # wrap, reflect, mirror
+_REFLECTING = (1, 2, 3)  # wrap, reflect, mirror mode codes
 
 
-def _mode_code(mode) -> int:
-    if isinstance(mode, str) and mode in _MODE_CODES:
-        return _MODE_CODES[mode]
-    msg = "boundary mode not supported"
-    raise RuntimeError(msg)
-
-
-def _expand_footprint(ndim: int, axes, footprint: np.ndarray) -> np.ndarray:
+def _expand_footprint(ndim: int, axes, footprint: np.ndarray, name="footprint") -> np.ndarray:
     """The footprint with unit axes inserted for the axes that are not filtered."""
     if len(axes) < ndim:
         if footprint.ndim != len(axes):
-            msg = f"footprint.ndim ({footprint.ndim}) must match len(axes) ({len(axes)})"
+            msg = f"{name}.ndim ({footprint.ndim}) must match len(axes) ({len(axes)})"
             raise RuntimeError(msg)
         footprint = np.expand_dims(footprint, tuple(ax for ax in range(ndim) if ax not in axes))
     return footprint
@@ -102,7 +85,7 @@ def _needs_exact_select(x: np.ndarray, code: int, cval) -> bool:
     if x.dtype.kind != "f":
         return False
     nan, negative_zero, positive_zero = _core.special_values(x)
-    if code == _MODE_CODES["constant"]:
+    if code == mode_code("constant"):
         with np.errstate(all="ignore"):  # as C's cast: 1e300 becomes inf without a word
             fill = np.array(cval, dtype=np.float64).astype(x.dtype)
         nan |= bool(np.isnan(fill))
@@ -177,10 +160,11 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
             raise ValueError(msg)
     filter_size = int(np.count_nonzero(footprint))
     rank = _rank_of(operation, rank, filter_size)
-    if rank == 0:
-        return ndi.minimum_filter(input, None, footprint, output, mode, cval, origins)
-    if rank == filter_size - 1:
-        return ndi.maximum_filter(input, None, footprint, output, mode, cval, origins)
+    if rank in (0, filter_size - 1):  # scipy hands these to its minimum and maximum filters
+        from ._minmax import maximum_filter, minimum_filter
+
+        extreme = minimum_filter if rank == 0 else maximum_filter
+        return extreme(input, None, footprint, output, mode, cval, origins, workers=workers)
 
     output = target = get_output(output, input)
     if np.may_share_memory(input, output):  # the kernels read and write different arrays
@@ -188,7 +172,7 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
     if not isinstance(mode, str) and isinstance(mode, Iterable):
         msg = "A sequence of modes is not supported by non-separable rank filters"
         raise RuntimeError(msg)
-    code = _mode_code(mode)
+    code = mode_code(mode)
 
     # scipy sends 1-d input through a separate kernel whose results differ from the n-d one's
     # (see _filter_1d), except where it reads outside the array (windows longer than the input
@@ -230,7 +214,8 @@ _SHARED_DOC = """
     uses a separate algorithm that ignores holes in the footprint and works in int64 for
     integer data; qbi_fast reproduces it, except where scipy reads outside the array (windows
     longer than the input with wrap, reflect or mirror modes), which give the n-d results here.
-    Minimum and maximum ranks, float16, complex and non-native byte order go to scipy.
+    Minimum and maximum ranks go to :func:`minimum_filter` and :func:`maximum_filter`, as
+    in scipy; float16, complex and non-native byte order go to scipy.
 """
 
 
