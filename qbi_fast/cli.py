@@ -60,7 +60,21 @@ def demo_stages() -> list[Stage]:
             lambda x, w: ndimage.median_filter(x, 3, workers=w),
             lambda x: ndi.median_filter(x, 3),
         ),
+        Stage(
+            "threshold 1 - x/255 > 0.9",  # the pores (numpy in both columns)
+            lambda x, w: _pores(x),
+            _pores,
+        ),
+        Stage(
+            "binary_erosion ball(12)",
+            lambda x, w: ndimage.binary_erosion(x, ndimage.ball(12), workers=w),
+            lambda x: ndi.binary_erosion(x, ndimage.ball(12)),
+        ),
     ]
+
+
+def _pores(x: np.ndarray) -> np.ndarray:
+    return 1 - x / np.float32(255) > 0.9
 
 
 def run_demo(shape, seed: int, workers: int | None, repeat: int, out=None) -> bool:

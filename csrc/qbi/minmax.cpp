@@ -55,7 +55,50 @@ void running_pick(const W* row, index_t n, index_t length, W* run, W* prefix) {
     }
 }
 
-template <class P, class W, class T, class O>
+// A box footprint, axis by axis inside one padded tile: afterwards tile[i] holds the pick over
+// the box whose first corner is at i (for every i whose box lies inside the tile). `spare` is
+// scratch of the tile's size, `prefix` of one row's.
+template <class P, class W>
+void reduce_box(std::vector<W>& tile, const Tile& tl, const std::vector<index_t>& box,
+                std::vector<W>& spare, std::vector<W>& prefix) {
+    const std::size_t last = box.size() - 1;
+    const index_t total = tl.padded_total, pw = tl.padded[last];
+    spare.resize(tile.size());
+    if (box[last] > 1) {
+        prefix.resize(static_cast<std::size_t>(pw));
+        for (index_t r = 0; r < total / pw; ++r)
+            running_pick<P>(tile.data() + r * pw, pw, box[last], spare.data() + r * pw,
+                            prefix.data());
+        tile.swap(spare);
+    }
+    for (std::size_t d = last; d-- > 0;) {
+        if (box[d] == 1) continue;
+        const index_t step = tl.pstride[d], reach = (box[d] - 1) * step;
+        W* dst = spare.data();
+        const W* src = tile.data();
+        std::copy(src, src + (total - reach), dst);
+        for (index_t k = 1; k < box[d]; ++k)  // one sweep per offset: contiguous, vectorised
+            for (index_t i = 0; i + reach < total; ++i) dst[i] = P::of(dst[i], src[i + k * step]);
+        tile.swap(spare);
+    }
+}
+
+// v - s (erosion) or v + s (dilation) as scipy computes it for every structure element but the
+// first: s converted to the input's type, the sum formed in that type (integers wrap).
+template <class P, class T>
+T shifted(T v, T s) {
+    if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;
+        return static_cast<T>(P::minimum ? static_cast<U>(static_cast<U>(v) - static_cast<U>(s))
+                                         : static_cast<U>(static_cast<U>(v) + static_cast<U>(s)));
+    } else {
+        return P::minimum ? v - s : v + s;
+    }
+}
+
+// The tiles of the output, each from a padded copy of the input in W (the input's type T, or
+// double), picked into R values: W for flat footprints, double with structure values.
+template <class P, class W, class R, class T, class O>
 void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp,
                   const double* structure, Mode mode, W fill, int n_threads) {
     const std::size_t ndim = in.shape.size();
@@ -66,47 +109,65 @@ void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp
     const TileGrid grid = plan_tiles(in.shape, fp.shape, budget, 4 * index_t{n_threads});
     const int threads = useful_threads(n_threads, in.size(), index_t{1} << 15);
     const index_t out_step = out.strides.back();
+    const bool box = !structure && std::all_of(fp.mask.begin(), fp.mask.end(),
+                                               [](std::uint8_t m) { return m != 0; });
+    // writes core row r of a tile from values_of(r), cast as scipy casts its double result
+    const auto store = [&](const Tile& tl, auto&& values_of) {
+        std::size_t r = 0;
+        for_each_core_row(tl, out, [&](index_t, index_t target, index_t length) {
+            const auto* values = values_of(r++);
+            char* dst = out.data + target;
+            for (index_t x = 0; x < length; ++x) {
+                const O v = cast_from_double<O>(static_cast<double>(values[x]));
+                std::memcpy(dst + x * out_step, &v, sizeof(O));
+            }
+        });
+    };
     parallel_ranges(grid.total, threads, [&](index_t begin, index_t end) {
-        std::vector<W> tile, run, prefix, result;
+        std::vector<W> tile, run, prefix;
+        std::vector<R> result;
         for (index_t t = begin; t < end; ++t) {
             const Tile tl = make_tile(grid, in.shape, fp.shape, t);
             tile.resize(static_cast<std::size_t>(tl.padded_total));
             gather_tile<T>(in, tl, reach, mode, fill, [](T v) { return static_cast<W>(v); },
                            tile.data());
             const index_t width = tl.extent.back();
-            index_t core = 1;
-            for (index_t e : tl.extent) core *= e;
-            result.assign(static_cast<std::size_t>(core), P::template identity<W>());
-            // result row r (C order over the core) reads padded offset row_start[r] + x
+            // core row r (C order) has its outputs' windows start at padded offset row_start[r]
             std::vector<index_t> row_start;
             for_each_core_row(tl, out, [&](index_t padded, index_t, index_t) {
                 row_start.push_back(padded);
             });
-            // scipy stores every shifted value but the first in a variable of the input's type
-            const auto as_input = [](double v) {
-                return static_cast<double>(cast_from_double<T>(v));
-            };
-            const auto accumulate = [&](const W* source, index_t offset, double s,
-                                        bool in_type) {
+            if (box) {
+                reduce_box<P>(tile, tl, fp.shape, run, prefix);
+                store(tl, [&](std::size_t r) { return tile.data() + row_start[r]; });
+                continue;
+            }
+            result.assign(row_start.size() * static_cast<std::size_t>(width),
+                          P::template identity<R>());
+            const auto accumulate = [&](const W* source, index_t offset, double s, bool first) {
                 for (std::size_t r = 0; r < row_start.size(); ++r) {
                     const W* src = source + row_start[r] + offset;
-                    W* dst = result.data() + static_cast<index_t>(r) * width;
-                    if constexpr (std::is_same_v<W, double>) {
-                        if (structure) {  // scipy: erosion subtracts, dilation adds
-                            for (index_t x = 0; x < width; ++x) {
-                                const double v = P::minimum ? src[x] - s : src[x] + s;
-                                dst[x] = P::of(dst[x], in_type ? as_input(v) : v);
-                            }
-                            continue;
+                    R* dst = result.data() + static_cast<index_t>(r) * width;
+                    if constexpr (std::is_same_v<W, T> && std::is_same_v<R, double>) {
+                        // scipy: the first element shifted in double, the others in T
+                        if (first) {
+                            for (index_t x = 0; x < width; ++x)
+                                dst[x] = static_cast<double>(src[x]) + (P::minimum ? -s : s);
+                        } else {
+                            const T s_t = cast_from_double<T>(s);
+                            for (index_t x = 0; x < width; ++x)
+                                dst[x] = P::of(dst[x], static_cast<double>(
+                                                           shifted<P>(src[x], s_t)));
                         }
+                    } else {
+                        for (index_t x = 0; x < width; ++x) dst[x] = P::of(dst[x], src[x]);
                     }
-                    for (index_t x = 0; x < width; ++x) dst[x] = P::of(dst[x], src[x]);
                 }
             };
             if (structure) {  // one pass per element, each with its own structure value
                 const std::vector<index_t> offsets = footprint_offsets(fp, tl);
                 for (std::size_t k = 0; k < offsets.size(); ++k)
-                    accumulate(tile.data(), offsets[k], structure[k], k > 0);
+                    accumulate(tile.data(), offsets[k], structure[k], k == 0);
             } else {  // runs along the last axis: one running pick per distinct run length
                 std::map<index_t, std::vector<index_t>> by_length;  // length -> run starts
                 for (const Run& r : footprint_runs(fp, tl))
@@ -125,15 +186,7 @@ void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp
                     for (index_t start : starts) accumulate(source, start, 0.0, false);
                 }
             }
-            std::size_t r = 0;
-            for_each_core_row(tl, out, [&](index_t, index_t target, index_t length) {
-                const W* values = result.data() + static_cast<index_t>(r++) * width;
-                char* dst = out.data + target;
-                for (index_t x = 0; x < length; ++x) {
-                    const O v = cast_from_double<O>(static_cast<double>(values[x]));
-                    std::memcpy(dst + x * out_step, &v, sizeof(O));
-                }
-            });
+            store(tl, [&](std::size_t r) { return result.data() + r * width; });
         }
     });
 }
@@ -169,12 +222,15 @@ void min_max_filter(const ArrayView& in, const ArrayView& out, const Footprint& 
                 // 64-bit integers compare as scipy compares them, rounded to double; other
                 // types in their own width where the border value is one of theirs
                 constexpr bool wide = std::is_integral_v<T> && sizeof(T) == 8;
-                if (!wide && !structure && (mode != Mode::Constant || fits<T>(border)))
-                    filter_tiles<P, T, T, O>(in, out, footprint, nullptr, mode,
-                                             static_cast<T>(border), n_threads);
+                if (structure)
+                    filter_tiles<P, T, double, T, O>(in, out, footprint, structure, mode,
+                                                     cast_from_double<T>(border), n_threads);
+                else if (!wide && (mode != Mode::Constant || fits<T>(border)))
+                    filter_tiles<P, T, T, T, O>(in, out, footprint, nullptr, mode,
+                                                static_cast<T>(border), n_threads);
                 else
-                    filter_tiles<P, double, T, O>(in, out, footprint, structure, mode, border,
-                                                  n_threads);
+                    filter_tiles<P, double, double, T, O>(in, out, footprint, nullptr, mode,
+                                                          border, n_threads);
             };
             if (minimum) run(Pick<true>{});
             else run(Pick<false>{});

@@ -14,7 +14,8 @@ namespace qbi {
 //     w_k = v(p + offset_k), compared as doubles;
 //   - footprint kernel (minimum_filter, grey_erosion; cval_in_input_type true): b = cval cast to
 //     the input's type, and with structure values s_k (null: none) w_0 = v - s_0 (or + s_0 for
-//     the maximum) in double while every later w_k = v - s_k is stored in the input's type first.
+//     the maximum) in double, while every later w_k = v - (T)s_k is formed in the input's type T
+//     (integers wrap).
 // Casts are scipy's (convert.hpp). The minimum of a set does not depend on the order it is
 // visited in, so this equals scipy's for data without NaN; zeros of both signs must not compete
 // either (the caller keeps such data from this kernel). `in` and `out` must not overlap.

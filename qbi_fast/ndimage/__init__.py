@@ -4,6 +4,7 @@ a keyword-only ``workers=`` argument."""
 
 from ._gaussian import gaussian_filter, gaussian_filter1d
 from ._morphology import ball, binary_closing, binary_dilation, binary_erosion, binary_opening
+from ._measurements import find_objects, label, label_sizes, sum_labels
 from ._minmax import (
     grey_closing,
     grey_dilation,
@@ -22,12 +23,15 @@ __all__ = [
     "binary_dilation",
     "binary_erosion",
     "binary_opening",
+    "find_objects",
     "gaussian_filter",
     "gaussian_filter1d",
     "grey_closing",
     "grey_dilation",
     "grey_erosion",
     "grey_opening",
+    "label",
+    "label_sizes",
     "maximum_filter",
     "maximum_filter1d",
     "median_filter",
@@ -35,4 +39,5 @@ __all__ = [
     "minimum_filter1d",
     "percentile_filter",
     "rank_filter",
+    "sum_labels",
 ]

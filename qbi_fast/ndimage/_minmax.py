@@ -78,6 +78,7 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
     if size is not None and footprint is not None:
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=3)
         size = None  # scipy ignores it too; passing None spares a second warning
+    scipy_size = size  # what scipy is given on a fallback (a footprint's shape is not a size)
     if structure is None:
         if footprint is None:
             if size is None:
@@ -102,10 +103,10 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
         msg = "Complex type not supported"
         raise TypeError(msg)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
-        return scipy_call(size)
+        return scipy_call(scipy_size)
     output = target = get_output(output, input)
     if not kernel_dtype(output.dtype):
-        return scipy_call(size)
+        return scipy_call(scipy_size)
     if np.may_share_memory(input, output):
         output = np.empty(output.shape, output.dtype)
     axes = check_axes(axes, input.ndim)
@@ -117,11 +118,25 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
                   if sizes[i] > 1]
         if not passes:
             output[...] = input[...]
-        source = input
-        for axis, n, o, m in passes:
-            if not _filter_1d(source, int(n), axis, output, m, cval, o, minimum, n_threads):
-                return scipy_call(size)
-            source = output
+        elif _chain_is_one_box(input, output, mode, cval):
+            box = np.ones(input.ndim, dtype=int)
+            origins = [0] * input.ndim
+            for axis, n, o, m in passes:  # scipy's checks, pass by pass
+                axis = normalize_axis_index(axis, input.ndim)
+                _check_1d(int(n), o, m)
+                box[axis], origins[axis] = int(n), o
+            if not output.flags.writeable:
+                msg = "output array is read-only."
+                raise ValueError(msg)
+            if not _filter_pass(input, output, np.ones(box, np.uint8), origins, None, minimum,
+                                mode_code(mode), as_c_double(cval), True, n_threads):
+                return scipy_call(scipy_size)
+        else:
+            source = input
+            for axis, n, o, m in passes:
+                if not _filter_1d(source, int(n), axis, output, m, cval, o, minimum, n_threads):
+                    return scipy_call(scipy_size)
+                source = output
     else:
         footprint = _expand_footprint(input.ndim, axes, footprint)
         origins = _expand_origin(input.ndim, axes, origin)
@@ -138,13 +153,10 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
                 msg = "structure array has incorrect shape"
                 raise RuntimeError(msg)
             # scipy reads the structure at the footprint's flat indices, whatever its shape;
-            # float32 data shifted by values of finer precision could round to -0.0; uint64
-            # sums near 2**64 meet a cast whose result depends on scipy's compiler
+            # uint64 sums near 2**64 meet a cast whose result depends on scipy's compiler
             if (structure.size != footprint.size or not np.isfinite(structure).all()
-                    or input.dtype == np.uint64
-                    or (input.dtype == np.float32
-                        and (structure.astype(np.float32) != structure).any())):
-                return scipy_call(size)
+                    or input.dtype == np.uint64):
+                return scipy_call(scipy_size)
             values = np.ascontiguousarray(structure.ravel()[footprint.ravel()])
         if not isinstance(mode, str) and isinstance(mode, Iterable):
             msg = "A sequence of modes is not supported for non-separable footprints"
@@ -155,23 +167,43 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
             raise ValueError(msg)
         if not _filter_pass(input, output, footprint, origins, values, minimum, code,
                             as_c_double(cval), False, n_threads):
-            return scipy_call(size)
+            return scipy_call(scipy_size)
     if output is not target:
         target[...] = output
     return target
 
 
-def _filter_1d(input, size, axis, output, mode, cval, origin, minimum, n_threads) -> bool:
-    """scipy's minimum_filter1d / maximum_filter1d into ``output`` (which may be ``input``);
-    False, with nothing written, where the data needs scipy's own order."""
-    axis = normalize_axis_index(axis, input.ndim)
+def _chain_is_one_box(input, output, mode, cval) -> bool:
+    """Whether scipy's chain of 1-d passes (each stored in the output's type) equals one pass of
+    the whole box: when every stored value is one of the input's (same dtype, a border value of
+    that dtype, no 64-bit integers, which scipy rounds through double) and one mode serves all
+    axes."""
+    if output.dtype != input.dtype or not isinstance(mode, str) or input.dtype.itemsize == 8 \
+            and input.dtype.kind in "iu":
+        return False
+    if mode_code(mode) != mode_code("constant"):
+        return True
+    with np.errstate(all="ignore"):
+        border = np.array(as_c_double(cval)).astype(input.dtype)
+    return bool(border.astype(np.float64) == as_c_double(cval))
+
+
+def _check_1d(size, origin, mode) -> int:
+    """scipy's checks of one 1-d pass; its mode code."""
     if size < 1:
         msg = "incorrect filter size"
         raise RuntimeError(msg)
     if size // 2 + origin < 0 or size // 2 + origin >= size:
         msg = "invalid origin"
         raise ValueError(msg)
-    code = mode_code(mode)
+    return mode_code(mode)
+
+
+def _filter_1d(input, size, axis, output, mode, cval, origin, minimum, n_threads) -> bool:
+    """scipy's minimum_filter1d / maximum_filter1d into ``output`` (which may be ``input``);
+    False, with nothing written, where the data needs scipy's own order."""
+    axis = normalize_axis_index(axis, input.ndim)
+    code = _check_1d(size, origin, mode)
     if not output.flags.writeable:
         msg = "output array is read-only."
         raise ValueError(msg)
@@ -285,7 +317,7 @@ def grey_dilation(input, size=None, footprint=None, structure=None, output=None,
         if not n & 1:
             origin[i] -= 1
     return _min_or_max_filter(input, size, footprint, structure, output, mode, cval, origin,
-                              False, axes, workers, scipy_call)
+                              False, axes_, workers, scipy_call)
 
 
 def grey_opening(input, size=None, footprint=None, structure=None, output=None, mode="reflect",

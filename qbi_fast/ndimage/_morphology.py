@@ -4,6 +4,7 @@ scipy.ndimage's semantics on threaded kernels, and ``ball`` (scikit-image's ball
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 
 import numpy as np
@@ -70,7 +71,8 @@ def _separable_3d(structure, origins, ndim, n_threads):
                   "weight": [0, 0, 0], "radius2": 0}
     elif not any(origins) and (found := _ball_of(structure)) is not None:
         weights, radius2 = found
-        half = [n // 2 for n in structure.shape]
+        # the ball's own half-widths (the box may have an empty margin around it)
+        half = [math.isqrt(radius2 // w) for w in weights]
         params = {"ball": True, "lo": [0] * pad + [-h for h in half], "hi": [0] * pad + half,
                   "weight": [radius2 + 1] * pad + weights, "radius2": radius2}
     else:
