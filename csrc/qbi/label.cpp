@@ -242,7 +242,6 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
             const RowRun* there = slab.runs.data() + slab.run_start[o];
             connect_rows(here, n, there, slab.run_start[o + 1] - slab.run_start[o], nb.dx_mask,
                          [&](std::size_t i, std::size_t k) {
-                             // here[i].label is 0 or a root (only this run links meanwhile);
                              // a label this run met just before is in its set already
                              if (i != last_run) {
                                  last_run = i;
@@ -251,12 +250,16 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
                              if (there[k].label == last_met) return;
                              last_met = there[k].label;
                              const std::uint32_t root = find_root(slab.parent, there[k].label);
-                             std::uint32_t& mine = here[i].label;
+                             // the run's own root: other runs of this row, swept in between
+                             // for other earlier rows, may have linked its set elsewhere
+                             const std::uint32_t mine =
+                                 here[i].label == 0 ? 0 : find_root(slab.parent, here[i].label);
                              if (mine == 0 || root < mine) {
                                  if (mine != 0) slab.parent[mine] = root;
-                                 mine = root;
-                             } else if (root > mine) {
-                                 slab.parent[root] = mine;
+                                 here[i].label = root;
+                             } else {
+                                 if (root > mine) slab.parent[root] = mine;
+                                 here[i].label = mine;
                              }
                          });
         }

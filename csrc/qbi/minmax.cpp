@@ -149,11 +149,13 @@ void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp
                     const W* src = source + row_start[r] + offset;
                     R* dst = result.data() + static_cast<index_t>(r) * width;
                     if constexpr (std::is_same_v<W, T> && std::is_same_v<R, double>) {
-                        // scipy: the first element shifted in double, the others in T
-                        if (first) {
+                        if (!structure) {  // float64 data without structure values
+                            for (index_t x = 0; x < width; ++x)
+                                dst[x] = P::of(dst[x], static_cast<double>(src[x]));
+                        } else if (first) {  // scipy: the first element shifted in double,
                             for (index_t x = 0; x < width; ++x)
                                 dst[x] = static_cast<double>(src[x]) + (P::minimum ? -s : s);
-                        } else {
+                        } else {  // the others in T
                             const T s_t = cast_from_double<T>(s);
                             for (index_t x = 0; x < width; ++x)
                                 dst[x] = P::of(dst[x], static_cast<double>(

@@ -3,6 +3,8 @@ scipy.ndimage's semantics (numbering included) on threaded kernels."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import scipy.ndimage as ndi
 
@@ -14,6 +16,8 @@ __all__ = ["find_objects", "label", "label_sizes", "sum_labels"]
 
 # Per-thread tables of find_objects are this many labels at most; more go to scipy.
 _MAX_BOX_LABELS = 1 << 24
+# label_sizes returns a count for every label value up to the largest: refuse absurd tables.
+_MAX_SIZES_LABELS = 1 << 31
 
 
 def _integer_kernel_dtype(dtype: np.dtype) -> bool:
@@ -103,6 +107,9 @@ def label_sizes(labels, max_label=None, *, workers=None) -> np.ndarray:
     if max_label is None:
         max_label = int(labels.max()) if labels.size else 0
     max_label = max(int(max_label), 0)
+    if max_label >= _MAX_SIZES_LABELS:
+        msg = f"label {max_label} needs a table of more than {_MAX_SIZES_LABELS} counts"
+        raise ValueError(msg)
     if labels.ndim == 0:
         labels = labels.reshape(1)
     if not _integer_kernel_dtype(labels.dtype):  # non-native byte order
@@ -117,6 +124,7 @@ def find_objects(input, max_label=0, *, workers=None):
     input = np.asarray(input)
     if not _integer_kernel_dtype(input.dtype) or input.ndim == 0:
         return ndi.find_objects(input, max_label)
+    max_label = operator.index(max_label)
     if max_label < 1:
         max_label = int(input.max()) if input.size else 0
     if max_label < 1 or max_label > _MAX_BOX_LABELS:
