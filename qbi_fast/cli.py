@@ -70,6 +70,11 @@ def demo_stages() -> list[Stage]:
             lambda x, w: ndimage.binary_erosion(x, ndimage.ball(12), workers=w),
             lambda x: ndi.binary_erosion(x, ndimage.ball(12)),
         ),
+        Stage(
+            "label (6-connectivity)",
+            lambda x, w: ndimage.label(x, workers=w)[0],
+            lambda x: ndi.label(x)[0],
+        ),
     ]
 
 

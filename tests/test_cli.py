@@ -20,7 +20,7 @@ def test_demo_runs_every_stage_and_agrees_with_scipy():
         status = main(["demo", "--shape", "16", "48", "48", "--repeat", "1", "--workers", "2"])
     text = out.getvalue()
     assert status == 0, text
-    for stage in ("gaussian", "median", "threshold", "binary_erosion"):
+    for stage in ("gaussian", "median", "threshold", "binary_erosion", "label"):
         assert stage in text
     assert "agrees" in text
     assert "DIFFERS" not in text
