@@ -213,6 +213,11 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
     const index_t n_rows = slab.row_end - slab.row_begin;
     slab.run_start.assign(static_cast<std::size_t>(n_rows) + 1, 0);
     slab.parent.assign(1, 0);
+    // Room for the most runs the slab can hold, up front: pages of it that stay unused are never
+    // touched, and the list is never copied to grow.
+    const std::size_t row_room =
+        static_cast<std::size_t>(conn.along_row ? rows.width / 2 + 1 : rows.width);
+    slab.runs.make_room(row_room * static_cast<std::size_t>(n_rows));
     std::vector<index_t> at(rows.shape.size());
     std::vector<std::uint64_t> bits;
     const index_t step = in.strides.back();
@@ -220,8 +225,7 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
         const index_t row = slab.row_begin + r;
         unravel_row(rows, row, at);
         const std::size_t begin = slab.runs.size();
-        slab.runs.make_room(static_cast<std::size_t>(conn.along_row ? rows.width / 2 + 1
-                                                                    : rows.width));
+        slab.runs.make_room(row_room);
         slab.run_start[r] = begin;
         const char* src = in.data + row_offset(in, at);
         if (step == 1 && (in.dtype == DType::U8 || in.dtype == DType::I8))  // bool too

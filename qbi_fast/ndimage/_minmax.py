@@ -152,10 +152,12 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
             if structure.ndim != len(axes):
                 msg = "structure array has incorrect shape"
                 raise RuntimeError(msg)
-            # scipy reads the structure at the footprint's flat indices, whatever its shape;
-            # uint64 sums near 2**64 meet a cast whose result depends on scipy's compiler
+            # scipy reads the structure at the footprint's flat indices, whatever its shape.
+            # Its structure kernel converts out-of-range values to uint64 its own way (-inf and
+            # -1e300 give 0 there, 2**63 in every other scipy kernel): a compiler's choice for
+            # an undefined cast, not reproduced, so uint64 in or out goes to scipy.
             if (structure.size != footprint.size or not np.isfinite(structure).all()
-                    or input.dtype == np.uint64):
+                    or np.uint64 in (input.dtype, output.dtype)):
                 return scipy_call(scipy_size)
             values = np.ascontiguousarray(structure.ravel()[footprint.ravel()])
         if not isinstance(mode, str) and isinstance(mode, Iterable):
@@ -357,7 +359,8 @@ _SHARED_DOC = """
     filtered axis by axis, as scipy does, with running minima (van Herk / Gil-Werman: cost
     independent of the size); other footprints by their runs along the last axis. Float data
     holding NaN or zeros of both signs (where scipy's visiting order decides the result),
-    non-finite structure values, structures on uint64 data, float16, complex and non-native byte order go to scipy.
+    non-finite structure values, structures with uint64 data or output, float16, complex and
+    non-native byte order go to scipy.
 """
 
 for _f in (minimum_filter1d, maximum_filter1d, minimum_filter, maximum_filter, grey_erosion,
