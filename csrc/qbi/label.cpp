@@ -400,10 +400,44 @@ index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& con
         }
     }
     // Roots in increasing id order are the components in order of their first sample.
+    // Numbered per slab in parallel: roots counted, offsets summed, roots numbered, then every
+    // other label takes its root's number (roots found without writing, so threads can share).
     std::vector<index_t> final_label(static_cast<std::size_t>(total) + 1, 0);
-    index_t count = 0;
-    for (index_t g = 1; g <= total; ++g)
-        final_label[g] = parent[g] == g ? ++count : final_label[parent[g]];
+    std::vector<index_t> roots_before(static_cast<std::size_t>(n_slabs) + 1, 0);
+    const auto ids_of = [&](index_t s) {
+        return std::pair<index_t, index_t>{slabs[s].first_label + 1,
+                                           slabs[s].first_label + 1 +
+                                               static_cast<index_t>(slabs[s].parent.size()) - 1};
+    };
+    parallel_ranges(n_slabs, threads, [&](index_t begin, index_t end) {
+        for (index_t s = begin; s < end; ++s) {
+            const auto [lo, hi] = ids_of(s);
+            index_t roots = 0;
+            for (index_t g = lo; g < hi; ++g) roots += parent[g] == g;
+            roots_before[s + 1] = roots;
+        }
+    });
+    for (index_t s = 0; s < n_slabs; ++s) roots_before[s + 1] += roots_before[s];
+    const index_t count = roots_before[n_slabs];
+    parallel_ranges(n_slabs, threads, [&](index_t begin, index_t end) {
+        for (index_t s = begin; s < end; ++s) {
+            const auto [lo, hi] = ids_of(s);
+            index_t number = roots_before[s];
+            for (index_t g = lo; g < hi; ++g)
+                if (parent[g] == g) final_label[g] = ++number;
+        }
+    });
+    parallel_ranges(n_slabs, threads, [&](index_t begin, index_t end) {
+        for (index_t s = begin; s < end; ++s) {
+            const auto [lo, hi] = ids_of(s);
+            for (index_t g = lo; g < hi; ++g) {
+                if (parent[g] == g) continue;
+                index_t root = parent[g];
+                while (parent[root] != root) root = parent[root];
+                final_label[g] = final_label[root];
+            }
+        }
+    });
     if (first_sample) {  // a component's root is its label created first, at its first sample
         first_sample->reserve(static_cast<std::size_t>(count));
         for (const Slab& slab : slabs)
