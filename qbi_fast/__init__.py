@@ -1,13 +1,14 @@
 """qbi_fast: scipy.ndimage-exact image processing for big 3-D volumes, on every core.
 
-``qbi_fast.ndimage`` holds drop-in replacements for scipy.ndimage functions; ``qbi_fast.data``
-synthetic test volumes. Thread use is controlled per call (``workers=``) or per thread
-(:func:`set_workers`); :func:`show_config` reports how the package was built.
+``qbi_fast.ndimage`` holds drop-in replacements for scipy.ndimage functions; ``qbi_fast.tomo``
+ring (stripe) artefact removal for tomography; ``qbi_fast.data`` synthetic test volumes. Thread
+use is controlled per call (``workers=``) or per thread (:func:`set_workers`);
+:func:`show_config` reports how the package was built.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import data, ndimage
+from . import data, ndimage, tomo
 from ._config import show_config
 from ._threads import available_cpus, get_workers, set_workers
 
@@ -24,4 +25,5 @@ __all__ = [
     "ndimage",
     "set_workers",
     "show_config",
+    "tomo",
 ]

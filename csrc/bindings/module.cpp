@@ -17,6 +17,7 @@ void bind_filters(py::module_& m);
 void bind_rank(py::module_& m);
 void bind_morphology(py::module_& m);
 void bind_label(py::module_& m);
+void bind_tomo(py::module_& m);
 }
 
 namespace {
@@ -73,4 +74,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     qbi_bindings::bind_rank(m);
     qbi_bindings::bind_morphology(m);
     qbi_bindings::bind_label(m);
+    qbi_bindings::bind_tomo(m);
 }

@@ -1,0 +1,121 @@
+// Bindings of the tomography kernels: check, release the GIL, dispatch on float / double.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+
+#include "qbi/running_median.hpp"
+#include "qbi/sort_columns.hpp"
+
+namespace qbi_bindings {
+
+namespace py = pybind11;
+
+namespace {
+
+// A C-contiguous 2-d array of `like`'s shape (or any, if `like` is null), of dtype `dtype`.
+void check_matrix(const py::array& a, const char* what, const py::dtype& dtype,
+                  const py::array* like, bool writeable) {
+    if (a.ndim() != 2) throw py::value_error(std::string(what) + " must be 2-d");
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(std::string(what) + " must be C-contiguous");
+    if (!a.dtype().is(dtype))
+        throw py::type_error(std::string(what) + " has dtype " +
+                             py::str(a.dtype()).cast<std::string>() + "; expected " +
+                             py::str(dtype).cast<std::string>());
+    if (like && (a.shape(0) != like->shape(0) || a.shape(1) != like->shape(1)))
+        throw py::value_error(std::string(what) + " must have the input's shape");
+    if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " is read-only");
+}
+
+// Calls f(T{}) for a float32 or float64 array, TypeError otherwise.
+template <class F>
+auto visit_float(const py::array& a, F&& f) {
+    if (a.dtype().is(py::dtype::of<float>())) return f(float{});
+    if (a.dtype().is(py::dtype::of<double>())) return f(double{});
+    throw py::type_error("expected float32 or float64 data; got " +
+                         py::str(a.dtype()).cast<std::string>());
+}
+
+bool sort_columns(const py::array& input, const py::array& sorted, const py::array& row_of,
+                  int n_threads) {
+    if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+    return visit_float(input, [&](auto zero) {
+        using T = decltype(zero);
+        check_matrix(input, "input", py::dtype::of<T>(), nullptr, false);
+        check_matrix(sorted, "sorted", py::dtype::of<T>(), &input, true);
+        check_matrix(row_of, "row_of", py::dtype::of<std::int32_t>(), &input, true);
+        py::gil_scoped_release nogil;
+        return qbi::sort_columns(static_cast<const T*>(input.data()),
+                                 static_cast<T*>(const_cast<void*>(sorted.data())),
+                                 static_cast<std::int32_t*>(const_cast<void*>(row_of.data())),
+                                 input.shape(0), input.shape(1), n_threads);
+    });
+}
+
+void unsort_columns(const py::array& values, const py::array& row_of, const py::array& output,
+                    int n_threads) {
+    if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+    visit_float(values, [&](auto zero) {
+        using T = decltype(zero);
+        check_matrix(values, "values", py::dtype::of<T>(), nullptr, false);
+        check_matrix(row_of, "row_of", py::dtype::of<std::int32_t>(), &values, false);
+        check_matrix(output, "output", py::dtype::of<T>(), &values, true);
+        const auto bytes = [](const py::array& a) {
+            const char* p = static_cast<const char*>(a.data());
+            return std::make_pair(p, p + a.nbytes());
+        };
+        const auto [o0, o1] = bytes(output);
+        for (const py::array* a : {&values, &row_of}) {
+            const auto [a0, a1] = bytes(*a);
+            if (output.size() > 0 && o0 < a1 && a0 < o1)
+                throw py::value_error("output must not share memory with values or row_of");
+        }
+        py::gil_scoped_release nogil;
+        qbi::unsort_columns(static_cast<const T*>(values.data()),
+                            static_cast<const std::int32_t*>(row_of.data()),
+                            static_cast<T*>(const_cast<void*>(output.data())), values.shape(0),
+                            values.shape(1), n_threads);
+    });
+}
+
+void median_along_rows(const py::array& input, const py::array& output, qbi::index_t size,
+                       int mode, int n_threads) {
+    if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+    if (size < 1) throw py::value_error("size must be >= 1");
+    if (mode < 0 || mode >= static_cast<int>(qbi::Mode::Constant))
+        throw py::value_error("mode code " + std::to_string(mode) + " out of range");
+    visit_float(input, [&](auto zero) {
+        using T = decltype(zero);
+        check_matrix(input, "input", py::dtype::of<T>(), nullptr, false);
+        check_matrix(output, "output", py::dtype::of<T>(), &input, true);
+        if (input.size() > 0 && input.data() == output.data())
+            throw py::value_error("input and output must not share memory");
+        py::gil_scoped_release nogil;
+        qbi::median_along_rows(static_cast<const T*>(input.data()),
+                               static_cast<T*>(const_cast<void*>(output.data())), input.shape(0),
+                               input.shape(1), size, static_cast<qbi::Mode>(mode), T{0},
+                               n_threads);
+    });
+}
+
+}  // namespace
+
+void bind_tomo(py::module_& m) {
+    m.def("sort_columns", &sort_columns, py::arg("input").noconvert(),
+          py::arg("sorted").noconvert(), py::arg("row_of").noconvert(), py::arg("n_threads"),
+          "Sort every column of a C-contiguous float32/float64 matrix (stable): sorted[r, c] is "
+          "the r-th smallest of column c, row_of[r, c] (int32) its row in input. Returns False "
+          "if input holds NaN or inf.");
+    m.def("unsort_columns", &unsort_columns, py::arg("values").noconvert(),
+          py::arg("row_of").noconvert(), py::arg("output").noconvert(), py::arg("n_threads"),
+          "output[row_of[r, c], c] = values[r, c]: undoes sort_columns.");
+    m.def("median_along_rows", &median_along_rows, py::arg("input").noconvert(),
+          py::arg("output").noconvert(), py::arg("size"), py::arg("mode"), py::arg("n_threads"),
+          "output = scipy.ndimage.median_filter(input, size=(1, size), mode=mode) for a "
+          "C-contiguous float32/float64 matrix without NaN (mode code: nearest, wrap, reflect "
+          "or mirror).");
+}
+
+}  // namespace qbi_bindings

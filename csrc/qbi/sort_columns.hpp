@@ -1,0 +1,26 @@
+// Sorting every column of a matrix with the permutation that undoes it: the "sort along the
+// angles" step of Vo's stripe-removal methods, for a sinogram or a whole projection stack.
+#pragma once
+
+#include <cstdint>
+
+#include "common.hpp"
+
+namespace qbi {
+
+// For a C-contiguous n_rows x n_columns matrix `in`, writes sorted[r, c] = the r-th smallest
+// value of column c and row_of[r, c] = the row of `in` it came from. The sort is stable (equal
+// values keep their row order) and orders -0.0 before +0.0. Returns false, with the outputs
+// unspecified, if `in` holds a NaN or an infinity. T is float or double; n_rows < 2^31.
+template <class T>
+bool sort_columns(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows,
+                  index_t n_columns, int n_threads);
+
+// The inverse: out[row_of[r, c], c] = values[r, c] for every r and c. `row_of` must hold a
+// permutation of the rows in every column (as sort_columns writes it); `out` must not overlap
+// `values` or `row_of`.
+template <class T>
+void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t n_rows,
+                    index_t n_columns, int n_threads);
+
+}  // namespace qbi
