@@ -1,5 +1,6 @@
 """Print speed ratios from a pytest-benchmark JSON file: for every benchmark group, each
-implementation's median time and how many times faster than scipy it ran (same group, same run).
+implementation's median time and how many times faster than the reference it ran (same group,
+same run): scipy for ndimage functions, algotom for ring removal.
 
     python bench/ratios.py results.json
 """
@@ -24,14 +25,16 @@ def ratios(path: str) -> list[str]:
         f"machine: {machine.get('cpu', {}).get('brand_raw', '?')}, "
         f"{machine.get('cpu', {}).get('count', '?')} CPUs; python {machine.get('python_version', '?')}",
         "",
-        "| group | implementation | median | vs scipy |",
+        "| group | implementation | median | vs reference |",
         "|---|---|---|---|",
     ]
     for group in sorted(groups):
         rows = groups[group]
-        scipy = min((t for label, t in rows if label.startswith("scipy")), default=None)
+        reference = min(
+            (t for label, t in rows if label.startswith(("scipy", "algotom"))), default=None
+        )
         for label, t in sorted(rows, key=lambda r: r[1]):
-            ratio = f"{scipy / t:.1f}x" if scipy else "-"
+            ratio = f"{reference / t:.1f}x" if reference else "-"
             lines.append(f"| {group} | {label} | {t * 1e3:.1f} ms | {ratio} |")
     return lines
 

@@ -17,10 +17,12 @@ from qbi_fast.cli import main
 def test_demo_runs_every_stage_and_agrees_with_scipy():
     out = io.StringIO()
     with redirect_stdout(out):
-        status = main(["demo", "--shape", "16", "48", "48", "--repeat", "1", "--workers", "2"])
+        status = main(["demo", "--shape", "16", "48", "48", "--repeat", "1", "--workers", "2",
+                       "--ring-rows", "2"])
     text = out.getvalue()
     assert status == 0, text
-    for stage in ("gaussian", "median", "threshold", "binary_erosion", "label"):
+    for stage in ("gaussian", "median", "threshold", "binary_erosion", "label",
+                  "remove_stripe_based_sorting", "remove_all_stripe"):
         assert stage in text
     assert "agrees" in text
     assert "DIFFERS" not in text

@@ -99,7 +99,8 @@ bool sort_block(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows, in
         const T* row = in + r * n_columns + c0;
         for (index_t b = 0; b < width; ++b) {
             finite &= std::isfinite(row[b]);
-            items[b * n_rows + r] = {to_key(row[b]), static_cast<std::uint32_t>(r)};
+            // + 0 turns -0.0 into +0.0: zeros are equal, so they keep their angle order.
+            items[b * n_rows + r] = {to_key(row[b] + T{0}), static_cast<std::uint32_t>(r)};
         }
     }
     if (!finite) return false;

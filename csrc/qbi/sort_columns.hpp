@@ -10,8 +10,9 @@ namespace qbi {
 
 // For a C-contiguous n_rows x n_columns matrix `in`, writes sorted[r, c] = the r-th smallest
 // value of column c and row_of[r, c] = the row of `in` it came from. The sort is stable (equal
-// values keep their row order) and orders -0.0 before +0.0. Returns false, with the outputs
-// unspecified, if `in` holds a NaN or an infinity. T is float or double; n_rows < 2^31.
+// values, -0.0 and +0.0 included, keep their row order; zeros come out as +0.0). Returns false,
+// with the outputs unspecified, if `in` holds a NaN or an infinity. T is float or double;
+// n_rows < 2^31.
 template <class T>
 bool sort_columns(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows,
                   index_t n_columns, int n_threads);

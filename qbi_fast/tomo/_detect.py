@@ -19,11 +19,15 @@ def detect_stripe(list_data, snr):
     beyond the line. ``snr`` > 1: greater is less sensitive.
 
     ``list_data`` is 1-d, or n-d with one profile per last-axis line. Raises ValueError on
-    noise-free profiles (as algotom does) and on profiles of fewer than 5 points.
+    noise-free profiles (as algotom does), on NaN or infinity and on profiles of fewer than 5
+    points.
     """
     data = np.asarray(list_data)
     if data.ndim == 0:
         msg = "list_data must have at least one dimension"
+        raise ValueError(msg)
+    if not np.isfinite(data).all():
+        msg = "list_data holds NaN or infinity"
         raise ValueError(msg)
     lines = data.reshape(-1, data.shape[-1])
     mask = np.zeros(lines.shape, np.float32)

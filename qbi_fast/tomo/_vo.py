@@ -125,6 +125,14 @@ def _fourier_gaussian(data, sigma_x, sigma_y, pad, n_threads):
     return result
 
 
+def _mean_magnitude_per_sinogram(data):
+    """np.mean(np.abs(sinogram)) of each sinogram, as a (1, rows, 1) array. Each is summed
+    from a contiguous copy, as numpy sums a lone sinogram (pairwise), so a sinogram's result
+    does not depend on the stack around it."""
+    levels = [np.mean(np.abs(np.ascontiguousarray(data[:, m]))) for m in range(data.shape[1])]
+    return np.array(levels, dtype=data.dtype)[None, :, None]
+
+
 def _fitting(data, order, sigma, sort, num_chunk, n_threads):
     n_angles, _, n_columns = data.shape
     pad = min(150, int(0.1 * n_angles))
@@ -135,8 +143,8 @@ def _fitting(data, order, sigma, sort, num_chunk, n_threads):
     fitted = _savgol_along_angles(data, order, num_chunk, n_threads)
     filtered = _fourier_gaussian(fitted, sigma, sigma_y, pad, n_threads)
     # Per sinogram: the filtered fit keeps the fit's mean magnitude.
-    fit_level = np.mean(np.abs(fitted), axis=(0, 2))[None, :, None]
-    filtered = fit_level * filtered / np.mean(np.abs(filtered), axis=(0, 2))[None, :, None]
+    fit_level = _mean_magnitude_per_sinogram(fitted)
+    filtered = fit_level * filtered / _mean_magnitude_per_sinogram(filtered)
     with np.errstate(divide="ignore", invalid="ignore"):
         corrected = ((data / fitted) * filtered).astype(data.dtype)
     if sort:
