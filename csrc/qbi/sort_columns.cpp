@@ -92,11 +92,12 @@ Item<T>* radix_sort(Item<T>* items, Item<T>* spare, index_t n) {
 // Sorts columns [c0, c0 + width) into `sorted` and `row_of`; false if one holds NaN or inf.
 // `items` and `spare` hold width * n_rows items each.
 template <class T>
-bool sort_block(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows, index_t n_columns,
+bool sort_block(const T* in, index_t in_stride, T* sorted, std::int32_t* row_of, index_t n_rows,
+                index_t n_columns,
                 index_t c0, index_t width, Item<T>* items, Item<T>* spare) {
     bool finite = true;
     for (index_t r = 0; r < n_rows; ++r) {
-        const T* row = in + r * n_columns + c0;
+        const T* row = in + r * in_stride + c0;
         for (index_t b = 0; b < width; ++b) {
             finite &= std::isfinite(row[b]);
             // + 0 turns -0.0 into +0.0: zeros are equal, so they keep their angle order.
@@ -126,8 +127,8 @@ int threads_for(int requested, index_t n_rows, index_t n_columns) {
 }  // namespace
 
 template <class T>
-bool sort_columns(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows,
-                  index_t n_columns, int n_threads) {
+bool sort_columns(const T* in, index_t in_stride, T* sorted, std::int32_t* row_of,
+                  index_t n_rows, index_t n_columns, int n_threads) {
     if (n_rows >= (index_t{1} << 31)) throw std::length_error("more than 2^31 - 1 rows to sort");
     if (n_rows <= 0 || n_columns <= 0) return true;
     constexpr index_t block = kBlockColumns<T>;
@@ -140,8 +141,8 @@ bool sort_columns(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows,
                              ++k) {
                             const index_t c0 = k * block;
                             const index_t width = std::min(block, n_columns - c0);
-                            if (!sort_block(in, sorted, row_of, n_rows, n_columns, c0, width,
-                                            items.data(), spare.data()))
+                            if (!sort_block(in, in_stride, sorted, row_of, n_rows, n_columns, c0,
+                                            width, items.data(), spare.data()))
                                 finite.store(false, std::memory_order_relaxed);
                         }
                     });
@@ -149,8 +150,8 @@ bool sort_columns(const T* in, T* sorted, std::int32_t* row_of, index_t n_rows,
 }
 
 template <class T>
-void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t n_rows,
-                    index_t n_columns, int n_threads) {
+void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t out_stride,
+                    index_t n_rows, index_t n_columns, int n_threads) {
     constexpr index_t block = kBlockColumns<T>;
     const index_t n_blocks = (n_columns + block - 1) / block;
     std::atomic<bool> in_range{true};
@@ -168,7 +169,7 @@ void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t
                                         in_range.store(false, std::memory_order_relaxed);
                                         continue;
                                     }
-                                    out[to * n_columns + c0 + b] = values[at + b];
+                                    out[to * out_stride + c0 + b] = values[at + b];
                                 }
                             }
                         }
@@ -176,11 +177,13 @@ void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t
     if (!in_range.load()) throw std::invalid_argument("row_of holds a row outside the matrix");
 }
 
-template bool sort_columns<float>(const float*, float*, std::int32_t*, index_t, index_t, int);
-template bool sort_columns<double>(const double*, double*, std::int32_t*, index_t, index_t, int);
+template bool sort_columns<float>(const float*, index_t, float*, std::int32_t*, index_t, index_t,
+                                  int);
+template bool sort_columns<double>(const double*, index_t, double*, std::int32_t*, index_t,
+                                   index_t, int);
 template void unsort_columns<float>(const float*, const std::int32_t*, float*, index_t, index_t,
-                                    int);
+                                    index_t, int);
 template void unsort_columns<double>(const double*, const std::int32_t*, double*, index_t,
-                                     index_t, int);
+                                     index_t, index_t, int);
 
 }  // namespace qbi

@@ -20,10 +20,12 @@ class Sinograms:
     caller's own array, so it is only ever read.
 
     Float64 input is worked on in float64; every other real dtype in float32 (as algotom does).
+    NaN or infinity raise ValueError, here or (``check_finite=False``, for a method whose first
+    step is the column sort, which checks as it reads) in that sort.
     ``out``, if given, must have the input's shape and the working dtype; it may be the input.
     """
 
-    def __init__(self, sinogram, out=None, name: str = "sinogram"):
+    def __init__(self, sinogram, out=None, name: str = "sinogram", check_finite: bool = True):
         x = np.asarray(sinogram)
         if x.dtype.kind not in "biuf":
             msg = f"{name} must hold real numbers; got dtype {x.dtype}"
@@ -45,7 +47,7 @@ class Sinograms:
         self.dtype = np.dtype(np.float64 if x.dtype == np.float64 else np.float32)
         stack = x[:, None, :] if x.ndim == 2 else x
         self.data = np.ascontiguousarray(stack, dtype=self.dtype)
-        if not np.isfinite(self.data).all():
+        if check_finite and not np.isfinite(self.data).all():
             msg = f"{name} holds NaN or infinity; clean or mask such samples first"
             raise ValueError(msg)
         self.out = self.given_out = None
@@ -112,6 +114,34 @@ def sort_angles(data: np.ndarray, n_threads: int) -> tuple[np.ndarray, np.ndarra
     return ordered.reshape(data.shape), angle_of
 
 
+# Stacks are sorted, filtered and put back a few rows at a time, through scratch arrays of about
+# this size: allocated once per call, and small enough to stay in cache between the steps.
+_CHUNK_BYTES = 4 << 20
+
+
+def filter_sorted(data: np.ndarray, smooth, n_threads: int, destination: np.ndarray) -> np.ndarray:
+    """For every sinogram: sort each column along the angles, apply ``smooth(ordered)`` (which
+    overwrites its (angles, rows, columns) argument), put the values back where they came from,
+    into ``destination`` (C-contiguous, may be ``data`` itself)."""
+    n_angles, n_rows, n_columns = data.shape
+    step = max(1, min(n_rows, _CHUNK_BYTES // (n_angles * n_columns * data.itemsize)))
+    ordered_space = np.empty(n_angles * step * n_columns, data.dtype)
+    angle_of_space = np.empty(n_angles * step * n_columns, np.int32)
+    for first in range(0, n_rows, step):
+        rows = slice(first, min(n_rows, first + step))
+        width = (rows.stop - rows.start) * n_columns
+        ordered = ordered_space[: n_angles * width].reshape(n_angles, width)
+        angle_of = angle_of_space[: n_angles * width].reshape(n_angles, width)
+        if not _core.sort_columns(data[:, rows].reshape(n_angles, width), ordered, angle_of,
+                                  n_threads):
+            msg = "sinogram holds NaN or infinity; clean or mask such samples first"
+            raise ValueError(msg)
+        smooth(ordered.reshape(n_angles, -1, n_columns))
+        _core.unsort_columns(ordered, angle_of, destination[:, rows].reshape(n_angles, width),
+                             n_threads)
+    return destination
+
+
 def unsort_angles(values: np.ndarray, angle_of: np.ndarray, n_threads: int,
                   destination: np.ndarray | None = None) -> np.ndarray:
     """Undo :func:`sort_angles`: each value goes back to the angle it was sorted from."""
@@ -122,15 +152,18 @@ def unsort_angles(values: np.ndarray, angle_of: np.ndarray, n_threads: int,
     return destination
 
 
-def median_across_columns(data: np.ndarray, size: int, dim: int, n_threads: int) -> np.ndarray:
+def median_across_columns(data: np.ndarray, size: int, dim: int, n_threads: int,
+                          in_place: bool = False) -> np.ndarray:
     """scipy.ndimage.median_filter of each sinogram with window (1, size) or, for dim=2,
-    (size, size), mode 'reflect'. Values equal scipy's (data holds no NaN)."""
-    result = np.empty_like(data)
+    (size, size), mode 'reflect'. Values equal scipy's (data holds no NaN). ``in_place``
+    allows the result to overwrite ``data`` (a scratch array of the caller's)."""
     reflect = 2  # qbi::Mode::Reflect
-    if dim == 1:  # a running median along each contiguous row
+    if dim == 1:  # a running median along each contiguous row, in place if allowed
+        result = data if in_place else np.empty_like(data)
         _core.median_along_rows(data.reshape(-1, data.shape[2]),
                                 result.reshape(-1, data.shape[2]), size, reflect, n_threads)
         return result
+    result = np.empty_like(data)
     footprint = np.ones((size, 1, size), np.uint8)
     _core.rank_filter(data, result, footprint, [0, 0, 0], footprint.size // 2, reflect, 0.0,
                       False, False, n_threads)

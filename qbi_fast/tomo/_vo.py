@@ -20,6 +20,7 @@ from ._detect import detect_stripe
 from ._sinogram import (
     Sinograms,
     dilate_columns,
+    filter_sorted,
     median_across_columns,
     median_along_columns,
     positive_int,
@@ -51,9 +52,14 @@ def _row_chunks(n_rows: int, bytes_per_row: int):
 
 
 def _sorting(data, size, dim, n_threads, destination=None):
-    ordered, angle_of = sort_angles(data, n_threads)
-    smooth = median_across_columns(ordered, size, dim, n_threads)
-    return unsort_angles(smooth, angle_of, n_threads, destination)
+    def median(ordered):
+        smooth = median_across_columns(ordered, size, dim, n_threads, in_place=True)
+        if smooth is not ordered:  # the 2-d window cannot work in place
+            ordered[...] = smooth
+
+    if destination is None:
+        destination = np.empty_like(data)
+    return filter_sorted(data, median, n_threads, destination)
 
 
 def _low_pass_along_angles(data, sigma, n_threads):
@@ -81,7 +87,7 @@ def _filtering(data, sigma, size, dim, sort, n_threads):
     if sort:
         smooth = _sorting(smooth, size, dim, n_threads)
     else:
-        smooth = median_across_columns(smooth, size, dim, n_threads)
+        smooth = median_across_columns(smooth, size, dim, n_threads, in_place=True)
     smooth += sharp
     return smooth
 
@@ -240,7 +246,7 @@ def remove_stripe_based_sorting(sinogram, size=21, dim=1, *, workers=None, out=N
     """
     n_threads = resolve_workers(workers)
     size, dim = positive_int(size, "size"), window_dim(dim)
-    sinos = Sinograms(sinogram, out)
+    sinos = Sinograms(sinogram, out, check_finite=False)
     destination = sinos.destination()
     return sinos.finish(_sorting(sinos.data, size, dim, n_threads, destination))
 
