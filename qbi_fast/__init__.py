@@ -3,12 +3,13 @@
 ``qbi_fast.ndimage`` holds drop-in replacements for scipy.ndimage functions; ``qbi_fast.tomo``
 ring (stripe) artefact removal for tomography; ``qbi_fast.data`` synthetic test volumes. Thread
 use is controlled per call (``workers=``) or per thread (:func:`set_workers`);
-:func:`show_config` reports how the package was built.
+:func:`show_config` reports how the package was built; ``qbi_fast.amdahl`` fits Amdahl's law to
+measured run times.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import data, ndimage, tomo
+from . import amdahl, data, ndimage, tomo
 from ._config import show_config
 from ._threads import available_cpus, get_workers, set_workers
 
@@ -19,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 __all__ = [
     "__version__",
+    "amdahl",
     "available_cpus",
     "data",
     "get_workers",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.ndimage as ndi
 
-from . import data, ndimage, tomo
+from . import amdahl, data, ndimage, tomo
 from ._config import show_config
 from ._threads import resolve_workers
 
@@ -166,6 +166,39 @@ def run_ring_demo(n_rows: int, seed: int, n_threads: int, repeat: int, out) -> b
     return all_agree
 
 
+def _scaling_stages(shape, seed):
+    """Callables for ``qbi-fast scaling``: each runs one stage on prepared synthetic input."""
+    volume = data.foam(shape, seed).astype(np.float32)
+    pores = _pores(ndimage.gaussian_filter(volume, 3.0))
+    sinograms = data.striped_sinograms(720, 400, n_rows=max(1, shape[0] // 10), seed=seed)
+    return {
+        "gaussian": lambda: ndimage.gaussian_filter(volume, 3.0),
+        "median": lambda: ndimage.median_filter(volume, 3),
+        "erosion": lambda: ndimage.binary_erosion(pores, ndimage.ball(12)),
+        "label": lambda: ndimage.label(pores),
+        "ring": lambda: tomo.remove_all_stripe(sinograms),
+    }
+
+
+def run_scaling(stage: str, shape, seed: int, workers, repeat: int, plot: str | None, out=None
+                ) -> int:
+    """Time one stage at several worker counts, print the timings and the Amdahl fit."""
+    out = out or sys.stdout
+    stages = _scaling_stages(shape, seed)
+    result = amdahl.measure(stages[stage], workers, repeat)
+    print(f"{stage} on synthetic data (foam {tuple(shape)}), best of {repeat} runs", file=out)
+    print(f"{'workers':>8} {'seconds':>10} {'speedup':>8} {'model':>10}", file=out)
+    for n, t in zip(result.workers, result.seconds, strict=True):
+        print(f"{int(n):>8} {t:>10.4f} {result.seconds[0] / t:>7.2f}x {result.predict(n):>10.4f}",
+              file=out)
+    print(f"Amdahl fit: {result}", file=out)
+    if plot:
+        figure = result.plot()
+        figure.savefig(plot)
+        print(f"plot written to {plot}", file=out)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="qbi-fast", description="qbi_fast: scipy.ndimage-exact image processing on every core."
@@ -187,11 +220,30 @@ def main(argv=None) -> int:
         "--ring-rows", type=int, default=10,
         help="sinograms (720 angles x 400 columns) in the ring-cleaning stack; 0 skips it",
     )
+    scaling = commands.add_parser(
+        "scaling",
+        help="time one stage at several worker counts and fit Amdahl's law",
+        description="Run one stage of the demo pipeline on synthetic data with 1, 2, 4, ... "
+        "workers (or those given), print the best time of each, the speedup and the fitted "
+        "model T(n) = T1 ((1 - p) + p / n) + c (n - 1): parallel fraction p, per-thread "
+        "overhead c, and the speedup limit 1 / (1 - p).",
+    )
+    scaling.add_argument("stage", choices=["gaussian", "median", "erosion", "label", "ring"])
+    scaling.add_argument("--workers", type=int, nargs="+", default=None,
+                         help="worker counts to time (default: 1, 2, 4, ... up to all CPUs)")
+    scaling.add_argument("--shape", type=int, nargs=3, default=(100, 400, 400),
+                         metavar=("Z", "Y", "X"), help="foam volume shape")
+    scaling.add_argument("--seed", type=int, default=0)
+    scaling.add_argument("--repeat", type=int, default=3, help="runs per worker count")
+    scaling.add_argument("--plot", metavar="FILE.png", help="also save a plot (needs matplotlib)")
     commands.add_parser("config", help="print how qbi_fast was built and what it will use")
     args = parser.parse_args(argv)
     if args.command == "config":
         show_config()
         return 0
+    if args.command == "scaling":
+        return run_scaling(args.stage, tuple(args.shape), args.seed, args.workers,
+                           max(1, args.repeat), args.plot)
     agree = run_demo(tuple(args.shape), args.seed, args.workers, max(1, args.repeat),
                      ring_rows=max(0, args.ring_rows))
     return 0 if agree else 1

@@ -28,6 +28,21 @@ def test_demo_runs_every_stage_and_agrees_with_scipy():
     assert "DIFFERS" not in text
 
 
+def test_scaling_command_prints_the_fit_and_saves_a_plot(tmp_path):
+    pytest.importorskip("matplotlib").use("Agg")
+    out = io.StringIO()
+    plot = tmp_path / "scaling.png"
+    with redirect_stdout(out):
+        status = main(["scaling", "gaussian", "--shape", "8", "32", "32", "--workers", "1", "2",
+                       "--repeat", "1", "--plot", str(plot)])
+    text = out.getvalue()
+    assert status == 0, text
+    assert "Amdahl fit" in text and "parallel fraction p" in text
+    rows = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert plot.stat().st_size > 0
+
+
 def test_config_command_prints_config():
     out = io.StringIO()
     with redirect_stdout(out):
