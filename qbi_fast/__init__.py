@@ -4,12 +4,12 @@
 ring (stripe) artefact removal for tomography; ``qbi_fast.data`` synthetic test volumes. Thread
 use is controlled per call (``workers=``) or per thread (:func:`set_workers`);
 :func:`show_config` reports how the package was built; ``qbi_fast.amdahl`` fits Amdahl's law to
-measured run times.
+measured run times; ``qbi_fast.profile`` times the stages of a pipeline and names its hotspot.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import amdahl, data, ndimage, tomo
+from . import amdahl, data, ndimage, profile, tomo
 from ._config import show_config
 from ._threads import available_cpus, get_workers, set_workers
 
@@ -25,6 +25,7 @@ __all__ = [
     "data",
     "get_workers",
     "ndimage",
+    "profile",
     "set_workers",
     "show_config",
     "tomo",

@@ -26,6 +26,7 @@ def test_demo_runs_every_stage_and_agrees_with_scipy():
         assert stage in text
     assert "agrees" in text
     assert "DIFFERS" not in text
+    assert "<- hotspot" in text and "CPU/wall" in text
 
 
 def test_scaling_command_prints_the_fit_and_saves_a_plot(tmp_path):
