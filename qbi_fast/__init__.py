@@ -9,7 +9,7 @@ measured run times; ``qbi_fast.profile`` times the stages of a pipeline and name
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import amdahl, data, ndimage, profile, tomo
+from . import amdahl, data, ndimage, objects, profile, tomo
 from ._config import show_config
 from ._threads import available_cpus, get_workers, set_workers
 
@@ -25,6 +25,7 @@ __all__ = [
     "data",
     "get_workers",
     "ndimage",
+    "objects",
     "profile",
     "set_workers",
     "show_config",

@@ -14,8 +14,8 @@ import scipy.ndimage as ndi
 
 from . import amdahl, data, ndimage, tomo
 from ._config import show_config
-from .profile import Profiler
 from ._threads import resolve_workers
+from .profile import Profiler
 
 
 @dataclass
@@ -146,7 +146,7 @@ def run_ring_demo(n_rows: int, seed: int, n_threads: int, repeat: int, out) -> b
     print(f"\nring cleaning: synthetic projection stack {stack.shape} float32 "
           "(angles, rows, columns)", file=out)
     try:
-        import algotom.prep.removal as removal
+        from algotom.prep import removal
     except ImportError:
         removal = None
         print("(algotom is not installed: pip install algotom to compare)", file=out)

@@ -47,7 +47,8 @@ def test_noisy_timings_recover_p_and_c_within_0_01(p, c_share, t1, seed):
     result = amdahl.fit(WORKERS, seconds)
     assert abs(result.p - p) <= 0.01
     assert abs(result.c / t1 - c_share) <= 0.01
-    assert 0.0 <= result.p <= 1.0 and result.c >= 0.0
+    assert 0.0 <= result.p <= 1.0
+    assert result.c >= 0.0
 
 
 def test_uncertainty_covers_the_truth_and_grows_with_noise():
@@ -63,13 +64,15 @@ def test_uncertainty_covers_the_truth_and_grows_with_noise():
 
 def test_overhead_term_is_chosen_by_the_number_of_worker_counts():
     two = amdahl.fit([1, 2], [2.0, 1.2])
-    assert two.c == 0.0 and np.isnan(two.c_err)
+    assert two.c == 0.0
+    assert np.isnan(two.c_err)
     assert two.p == pytest.approx(0.8)
     assert np.isnan(two.p_err)  # two timings, two parameters: nothing left to judge the fit by
     curve = _timings(1.0, 0.95, 0.03, [1, 2, 4, 8])
     assert amdahl.fit([1, 2, 4, 8], curve).c == pytest.approx(0.03)
     without = amdahl.fit([1, 2, 4, 8], curve, overhead=False)
-    assert without.c == 0.0 and without.p < 0.95  # the turn-down is read as a serial part
+    assert without.c == 0.0
+    assert without.p < 0.95
     repeated = amdahl.fit([1, 1, 2, 2], [2.0, 2.1, 1.2, 1.1])  # repeats count once
     assert repeated.c == 0.0
 
@@ -82,7 +85,8 @@ def test_law_numbers():
     assert result.speedup(2) == pytest.approx(4.0 / (4.0 * 0.625 + 0.01))
     assert amdahl.predict(result, 4) == pytest.approx(result.predict(4))
     no_overhead = amdahl.fit([1, 2], [1.0, 0.5])
-    assert no_overhead.p == pytest.approx(1.0) and no_overhead.max_speedup > 1e12
+    assert no_overhead.p == pytest.approx(1.0)
+    assert no_overhead.max_speedup > 1e12
     assert no_overhead.best_workers == float("inf")
     assert "p = 0.750" in str(result)
 
@@ -126,10 +130,13 @@ def test_measure_sets_the_worker_counts_and_fits():
 
     result = amdahl.measure(work, workers=[1, 2], repeat=2)
     assert seen[1:] == [1, 1, 2, 2]  # after one warm-up call at the caller's default
-    assert list(result.workers) == [1, 2] and result.seconds.shape == (2,)
-    assert 0.0 <= result.p <= 1.0 and result.t1 > 0
+    assert list(result.workers) == [1, 2]
+    assert result.seconds.shape == (2,)
+    assert 0.0 <= result.p <= 1.0
+    assert result.t1 > 0
     default = amdahl.measure(work, repeat=1)
-    assert default.workers[0] == 1 and default.workers[-1] == qbi_fast.available_cpus()
+    assert default.workers[0] == 1
+    assert default.workers[-1] == qbi_fast.available_cpus()
     with pytest.raises(ValueError, match="positive"):
         amdahl.measure(work, workers=[0, 1])
 
@@ -140,7 +147,8 @@ def test_plot_draws_time_and_speedup():
     result = amdahl.fit(WORKERS, _timings(1.0, 0.9, 0.005))
     figure = result.plot()
     time_axis, speedup_axis = figure.axes
-    assert time_axis.get_ylabel() == "seconds" and "speedup" in speedup_axis.get_ylabel()
+    assert time_axis.get_ylabel() == "seconds"
+    assert "speedup" in speedup_axis.get_ylabel()
     measured = time_axis.lines[0].get_ydata()
     np.testing.assert_allclose(measured, result.seconds)
     import matplotlib.pyplot as plt
