@@ -40,6 +40,16 @@ def _agree(a: np.ndarray, b: np.ndarray) -> tuple[bool, str]:
     return err <= 1e-6, f"max rel. diff {err:.1e}"
 
 
+def _print_row(name: str, t_qbi: float, t_ref: float, ok: bool, how: str, out) -> bool:
+    """One line of a demo table: both times, the speedup and the agreement; returns ``ok``."""
+    print(
+        f"{name:<30} {t_qbi:>9.3f}s {t_ref:>9.3f}s {t_ref / t_qbi:>7.1f}x  "
+        f"{'agrees' if ok else 'DIFFERS'} ({how})",
+        file=out,
+    )
+    return ok
+
+
 def _best_time(f: Callable[[], np.ndarray], repeat: int) -> tuple[float, np.ndarray]:
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -108,13 +118,7 @@ def run_demo(shape, seed: int, workers: int | None, repeat: int, out=None, ring_
             t_more, y_qbi = _best_time(lambda s=stage, x=x_qbi: s.qbi(x, n_threads), repeat - 1)
             t_qbi = min(t_qbi, t_more)
         t_ref, y_ref = _best_time(lambda s=stage, x=x_ref: s.scipy(x), 1)
-        ok, how = _agree(y_qbi, y_ref)
-        all_agree &= ok
-        print(
-            f"{stage.name:<30} {t_qbi:>9.3f}s {t_ref:>9.3f}s {t_ref / t_qbi:>7.1f}x  "
-            f"{'agrees' if ok else 'DIFFERS'} ({how})",
-            file=out,
-        )
+        all_agree &= _print_row(stage.name, t_qbi, t_ref, *_agree(y_qbi, y_ref), out)
         x_qbi, x_ref = y_qbi, y_ref
     print(f"\nqbi_fast stage profile (first run of each stage):\n{profiler.table()}", file=out)
     if ring_rows > 0:
@@ -164,13 +168,7 @@ def run_ring_demo(n_rows: int, seed: int, n_threads: int, repeat: int, out) -> b
         t_ref, y_ref = _best_time(
             lambda r=reference: np.stack([r(stack[:, m]) for m in range(n_rows)], axis=1), 1
         )
-        ok, how = _ring_agree(y_qbi, y_ref)
-        all_agree &= ok
-        print(
-            f"{name:<30} {t_qbi:>9.3f}s {t_ref:>9.3f}s {t_ref / t_qbi:>7.1f}x  "
-            f"{'agrees' if ok else 'DIFFERS'} ({how})",
-            file=out,
-        )
+        all_agree &= _print_row(name, t_qbi, t_ref, *_ring_agree(y_qbi, y_ref), out)
     return all_agree
 
 
