@@ -30,30 +30,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
+from qbi_fast._testing import FILTER_MODES as MODES
+from qbi_fast._testing import KERNEL_DTYPES as SUPPORTED_DTYPES
 
-SUPPORTED_DTYPES = [
-    "bool",
-    "uint8",
-    "int8",
-    "uint16",
-    "int16",
-    "uint32",
-    "int32",
-    "uint64",
-    "int64",
-    "float32",
-    "float64",
-]
-MODES = [
-    "reflect",
-    "constant",
-    "nearest",
-    "mirror",
-    "wrap",
-    "grid-wrap",
-    "grid-mirror",
-    "grid-constant",
-]
 GARBAGE = 0xA5  # qbi outputs start filled with this byte, to catch elements left unwritten
 
 

@@ -46,20 +46,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
+from qbi_fast._testing import KERNEL_DTYPES as INPUT_DTYPES
 
-INPUT_DTYPES = [
-    "bool",
-    "uint8",
-    "int8",
-    "uint16",
-    "int16",
-    "uint32",
-    "int32",
-    "uint64",
-    "int64",
-    "float32",
-    "float64",
-]
 INT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 GARBAGE = 0xA5  # output arrays start filled with this byte, to catch elements left unwritten
 

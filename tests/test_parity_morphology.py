@@ -50,6 +50,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
+from qbi_fast._testing import FILTER_MODES as MODES
+from qbi_fast._testing import random_array
 
 GREY_DTYPES = [
     "uint8",
@@ -62,16 +64,6 @@ GREY_DTYPES = [
     "uint64",
     "float32",
     "float64",
-]
-MODES = [
-    "reflect",
-    "constant",
-    "nearest",
-    "mirror",
-    "wrap",
-    "grid-wrap",
-    "grid-constant",
-    "grid-mirror",
 ]
 CVALS = [0, -5.5, 300]
 BINARY_OPS = ["binary_erosion", "binary_dilation", "binary_opening", "binary_closing"]
@@ -98,27 +90,6 @@ def blobs(shape, density=0.5, seed=0, sigma=1.2) -> np.ndarray:
     noise = rng.standard_normal(shape)
     smooth = ndi.gaussian_filter(noise, sigma, mode="wrap") if noise.size > 1 else noise
     return smooth > np.quantile(smooth, 1.0 - density)
-
-
-def random_array(shape, dtype, seed=0) -> np.ndarray:
-    """Seeded data with many ties as well as values over the dtype's range (integers: small ones,
-    negative where signed, and the full range; floats: small integers, moderate values and
-    magnitudes over many decades)."""
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype.kind == "b":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    pick = rng.random(size=shape)
-    if dtype.kind in "ui":
-        info = np.iinfo(dtype)
-        full = rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
-        small = rng.integers(max(info.min, -9), 10, size=shape).astype(dtype)
-        return np.where(pick < 0.5, small, full)
-    decades = 30 if dtype == np.float32 else 250
-    ties = rng.integers(-4, 5, size=shape).astype(np.float64)
-    moderate = rng.standard_normal(size=shape) * 100.0
-    extreme = rng.standard_normal(size=shape) * 10.0 ** rng.uniform(-decades, decades, size=shape)
-    return np.where(pick < 0.3, ties, np.where(pick < 0.8, moderate, extreme)).astype(dtype)
 
 
 def ellipsoid(weights, radius2) -> np.ndarray:

@@ -58,57 +58,16 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
+from qbi_fast._testing import FILTER_MODES as MODES
+from qbi_fast._testing import KERNEL_DTYPES as SUPPORTED_DTYPES
+from qbi_fast._testing import random_array
 
-SUPPORTED_DTYPES = [
-    "bool",
-    "uint8",
-    "int8",
-    "uint16",
-    "int16",
-    "uint32",
-    "int32",
-    "uint64",
-    "int64",
-    "float32",
-    "float64",
-]
-MODES = [
-    "reflect",
-    "constant",
-    "nearest",
-    "mirror",
-    "wrap",
-    "grid-constant",
-    "grid-mirror",
-    "grid-wrap",
-]
 # modes with which scipy's 1-d kernel reads outside an input shorter than the footprint
 REFLECTING_MODES = {"reflect", "mirror", "wrap", "grid-wrap", "grid-mirror"}
 # input dtypes scipy's 1-d kernel filters in place of an int64 copy (output written directly)
 DIRECT_1D_DTYPES = (np.dtype("int64"), np.dtype("float32"), np.dtype("float64"))
 GARBAGE = 0xA5  # qbi outputs start filled with this byte, to catch elements left unwritten
 OPS = ["median_filter", "rank_filter", "percentile_filter"]
-
-
-def random_array(shape, dtype, seed=0) -> np.ndarray:
-    """Seeded test data with many repeated values (ties) as well as values over the dtype's range:
-    integers mix small values (negative ones where signed) with the full range; floats mix a few
-    small integers with moderate values and magnitudes over many decades."""
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype.kind == "b":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    pick = rng.random(size=shape)
-    if dtype.kind in "ui":
-        info = np.iinfo(dtype)
-        full = rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
-        small = rng.integers(max(info.min, -9), 10, size=shape).astype(dtype)
-        return np.where(pick < 0.5, small, full)
-    decades = 30 if dtype == np.float32 else 250
-    ties = rng.integers(-4, 5, size=shape).astype(np.float64)
-    moderate = rng.standard_normal(size=shape) * 100.0
-    extreme = rng.standard_normal(size=shape) * 10.0 ** rng.uniform(-decades, decades, size=shape)
-    return np.where(pick < 0.3, ties, np.where(pick < 0.8, moderate, extreme)).astype(dtype)
 
 
 def garbage_like(shape, dtype) -> np.ndarray:
