@@ -53,3 +53,17 @@ def random_array(shape, dtype, seed=0) -> np.ndarray:
     moderate = rng.standard_normal(size=shape) * 100.0
     extreme = rng.standard_normal(size=shape) * 10.0 ** rng.uniform(-decades, decades, size=shape)
     return np.where(pick < 0.3, ties, np.where(pick < 0.8, moderate, extreme)).astype(dtype)
+
+
+def hypothesis_settings(max_examples: int):
+    """The suite's hypothesis settings: fixed examples on every run (derandomised, no example
+    database), no deadline, slow or large examples allowed."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

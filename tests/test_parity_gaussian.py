@@ -25,13 +25,14 @@ import concurrent.futures
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import FILTER_MODES as MODES
 from qbi_fast._testing import KERNEL_DTYPES as SUPPORTED_DTYPES
+from qbi_fast._testing import hypothesis_settings
 
 GARBAGE = 0xA5  # qbi outputs start filled with this byte, to catch elements left unwritten
 
@@ -874,13 +875,7 @@ def test_gaussian_unsupported_dtypes_match_scipy(call, assert_same_outcome):
 # --------------------------------------------------------------------------------------------
 # hypothesis properties
 
-HYPOTHESIS_SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples on every run
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+HYPOTHESIS_SETTINGS = hypothesis_settings(max_examples=150)
 
 
 def _per_axis_or_scalar(element, ndim):

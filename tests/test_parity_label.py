@@ -41,12 +41,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import KERNEL_DTYPES as INPUT_DTYPES
+from qbi_fast._testing import hypothesis_settings
 
 INT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 GARBAGE = 0xA5  # output arrays start filled with this byte, to catch elements left unwritten
@@ -783,13 +784,7 @@ def test_sum_labels_misuse(assert_same_error):
 # --------------------------------------------------------------------------------------------
 # hypothesis properties
 
-HYPOTHESIS_SETTINGS = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples on every run
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+HYPOTHESIS_SETTINGS = hypothesis_settings(max_examples=200)
 
 
 @st.composite

@@ -45,26 +45,15 @@ import warnings
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import FILTER_MODES as MODES
-from qbi_fast._testing import random_array
+from qbi_fast._testing import KERNEL_DTYPES, hypothesis_settings, random_array
 
-GREY_DTYPES = [
-    "uint8",
-    "int8",
-    "uint16",
-    "int16",
-    "uint32",
-    "int32",
-    "int64",
-    "uint64",
-    "float32",
-    "float64",
-]
+GREY_DTYPES = [d for d in KERNEL_DTYPES if d != "bool"]
 CVALS = [0, -5.5, 300]
 BINARY_OPS = ["binary_erosion", "binary_dilation", "binary_opening", "binary_closing"]
 FILTER_OPS = ["minimum_filter", "maximum_filter"]
@@ -587,13 +576,7 @@ def test_ball_dtype_argument(assert_same):
 # --------------------------------------------------------------------------------------------
 # binary morphology: hypothesis
 
-HYPOTHESIS_SETTINGS = settings(
-    max_examples=400,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples on every run
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+HYPOTHESIS_SETTINGS = hypothesis_settings(max_examples=400)
 
 
 @st.composite

@@ -53,14 +53,14 @@ import warnings
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import FILTER_MODES as MODES
 from qbi_fast._testing import KERNEL_DTYPES as SUPPORTED_DTYPES
-from qbi_fast._testing import random_array
+from qbi_fast._testing import hypothesis_settings, random_array
 
 # modes with which scipy's 1-d kernel reads outside an input shorter than the footprint
 REFLECTING_MODES = {"reflect", "mirror", "wrap", "grid-wrap", "grid-mirror"}
@@ -1326,13 +1326,7 @@ def test_rank_unsupported_dtypes_match_scipy(call, assert_same_outcome):
 # --------------------------------------------------------------------------------------------
 # hypothesis properties
 
-HYPOTHESIS_SETTINGS = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples on every run
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+HYPOTHESIS_SETTINGS = hypothesis_settings(max_examples=200)
 
 
 @st.composite

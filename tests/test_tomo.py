@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -35,6 +35,7 @@ removal = pytest.importorskip("algotom.prep.removal")
 utility = pytest.importorskip("algotom.util.utility")
 
 from qbi_fast import tomo
+from qbi_fast._testing import hypothesis_settings
 from qbi_fast.data import striped_sinograms
 
 VO_METHODS = [
@@ -307,13 +308,7 @@ def test_tie_comparison_is_not_vacuous():
         _assert_equal_up_to_ties(values, values[[1, 0, 2, 3]], data)  # swap 1.0 with 2.0
 
 
-HYPOTHESIS_SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples on every run, as in the other test files
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+HYPOTHESIS_SETTINGS = hypothesis_settings(max_examples=150)
 
 
 @st.composite
