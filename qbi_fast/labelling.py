@@ -39,13 +39,39 @@ __all__ = ["ChunkLabels", "label_chunk", "label_in_chunks", "merge_chunks", "rel
 class ChunkLabels:
     """One labelled chunk: ``labels`` (0 background, 1..count), where its first sample lies in
     the whole volume (``offset``), and each label's first sample as a C-order index into the
-    whole volume of shape ``volume_shape`` (``first[l - 1]`` for label l)."""
+    whole volume of shape ``volume_shape`` (``first[l - 1]`` for label l).
 
-    labels: np.ndarray
+    :meth:`summary` keeps only what merging needs -- the chunk's first and last plane along each
+    axis -- so that the labels themselves can live on disk."""
+
+    labels: np.ndarray | None
     count: int
     offset: tuple[int, ...]
     volume_shape: tuple[int, ...]
     first: np.ndarray
+    shape: tuple[int, ...] = ()
+    faces: dict | None = None
+
+    def __post_init__(self):
+        if self.labels is not None:
+            self.shape = tuple(self.labels.shape)
+
+    def plane(self, axis: int, index: int) -> np.ndarray:
+        """The labels at ``index`` along ``axis`` (of a summary: the first or last plane)."""
+        if self.labels is not None:
+            return np.take(self.labels, index, axis=axis)
+        if (axis, index) not in self.faces:
+            msg = ("a chunk summary holds only its first and last planes: summarised chunks must "
+                   "tile the volume on a grid")
+            raise ValueError(msg)
+        return self.faces[axis, index]
+
+    def summary(self) -> ChunkLabels:
+        """This chunk without its labels, keeping its boundary planes."""
+        faces = {(axis, index): np.take(self.labels, index, axis=axis).copy()
+                 for axis, n in enumerate(self.shape) for index in {0, n - 1}}
+        return ChunkLabels(None, self.count, self.offset, self.volume_shape, self.first,
+                           self.shape, faces)
 
 
 def _structure(structure, ndim: int) -> np.ndarray:
@@ -92,13 +118,13 @@ def _boundary_planes(chunks, axis: int, position: int, bases):
     del shape[axis]
     before, after = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
     for chunk, base in zip(chunks, bases, strict=True):
-        start, n = chunk.offset[axis], chunk.labels.shape[axis]
+        start, n = chunk.offset[axis], chunk.shape[axis]
         for plane, index in ((before, position - 1 - start), (after, position - start)):
             if 0 <= index < n:
-                ids = np.asarray(np.take(chunk.labels, index, axis=axis), dtype=np.int64)
+                ids = np.asarray(chunk.plane(axis, index), dtype=np.int64)
                 ids[ids > 0] += base
                 where = tuple(slice(o, o + k) for d, (o, k) in
-                              enumerate(zip(chunk.offset, chunk.labels.shape, strict=True))
+                              enumerate(zip(chunk.offset, chunk.shape, strict=True))
                               if d != axis)
                 plane[where] = ids
     return before, after
@@ -126,7 +152,7 @@ def merge_chunks(chunks, structure=None):
     chunks = list(chunks)
     if not chunks:
         return [], 0
-    ndim = chunks[0].labels.ndim
+    ndim = len(chunks[0].shape)
     structure = _structure(structure, ndim)
     bases = np.cumsum([0] + [c.count for c in chunks])
     total = int(bases[-1])

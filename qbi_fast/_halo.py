@@ -1,0 +1,178 @@
+"""How far each qbi_fast operation reads around an output sample: the halo a block needs so
+that its core is computed exactly as in the whole-array call.
+
+A rule gets the operation's bound arguments and the array's number of dimensions and returns a
+:class:`Reach`: the halo per axis, and the axes that must not be split at all (wrap modes read
+the far side of the whole array; ring cleaning works on whole sinograms).
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ndimage, tomo
+
+__all__ = ["Reach", "reach_of"]
+
+_WRAP_MODES = {"wrap", "grid-wrap"}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """``halo[d]`` samples of context on each side along axis d; ``whole[d]``: never split d."""
+
+    halo: tuple[int, ...]
+    whole: tuple[bool, ...]
+
+    def __add__(self, other: Reach) -> Reach:
+        return Reach(tuple(a + b for a, b in zip(self.halo, other.halo, strict=True)),
+                     tuple(a or b for a, b in zip(self.whole, other.whole, strict=True)))
+
+    @classmethod
+    def none(cls, ndim: int) -> Reach:
+        return cls((0,) * ndim, (False,) * ndim)
+
+
+def _per_axis(value, n: int) -> list:
+    """A scalar repeated n times, or a sequence of length n, as a list."""
+    if isinstance(value, str) or np.ndim(value) == 0:
+        return [value] * n
+    value = list(value)
+    if len(value) != n:
+        msg = f"expected {n} values, one per filtered axis; got {len(value)}"
+        raise ValueError(msg)
+    return value
+
+
+def _filtered_axes(axes, ndim: int) -> list[int]:
+    if axes is None:
+        return list(range(ndim))
+    axes = [axes] if np.ndim(axes) == 0 else list(axes)
+    return [operator.index(a) % ndim for a in axes]
+
+
+def _reach(ndim: int, axes: list[int], halos, modes) -> Reach:
+    halo, whole = [0] * ndim, [False] * ndim
+    for axis, h, mode in zip(axes, halos, modes, strict=True):
+        halo[axis] = max(halo[axis], int(h))
+        whole[axis] |= mode in _WRAP_MODES
+    return Reach(tuple(halo), tuple(whole))
+
+
+def _window_halo(length: int, origin: int) -> int:
+    """Samples a window of ``length`` shifted by ``origin`` reads on its far side (an even
+    window reflected for dilation moves by one more)."""
+    return length // 2 + abs(int(origin)) + (1 - length % 2)
+
+
+def _gaussian(args, ndim):
+    axes = _filtered_axes(args.get("axes"), ndim)
+    n = len(axes)
+    sigmas = _per_axis(args["sigma"], n)
+    radii = _per_axis(args.get("radius"), n)
+    truncate = float(args.get("truncate", 4.0))
+    halos = [0 if float(s) <= 1e-15 else (int(r) if r is not None else int(truncate * float(s) + 0.5))
+             for s, r in zip(sigmas, radii, strict=True)]
+    return _reach(ndim, axes, halos, _per_axis(args.get("mode", "reflect"), n))
+
+
+def _gaussian1d(args, ndim):
+    s, r = float(args["sigma"]), args.get("radius")
+    halo = int(r) if r is not None else int(float(args.get("truncate", 4.0)) * s + 0.5)
+    return _reach(ndim, _filtered_axes(args.get("axis", -1), ndim), [halo],
+                  [args.get("mode", "reflect")])
+
+
+def _window(args, ndim):
+    """Rank, min/max and grey-morphology filters: size, footprint or structure."""
+    axes = _filtered_axes(args.get("axes"), ndim)
+    n = len(axes)
+    shaped = [args.get(k) for k in ("footprint", "structure") if args.get(k) is not None]
+    if shaped:
+        lengths = list(np.shape(shaped[0]))
+    else:
+        lengths = _per_axis(args.get("size"), n)
+    if len(lengths) != n:
+        msg = f"the window has {len(lengths)} axes, the operation filters {n}"
+        raise ValueError(msg)
+    origins = _per_axis(args.get("origin", 0), n)
+    halos = [_window_halo(int(k), o) for k, o in zip(lengths, origins, strict=True)]
+    return _reach(ndim, axes, halos, _per_axis(args.get("mode", "reflect"), n))
+
+
+def _window1d(args, ndim):
+    halo = _window_halo(int(args["size"]), args.get("origin", 0))
+    return _reach(ndim, _filtered_axes(args.get("axis", -1), ndim), [halo],
+                  [args.get("mode", "reflect")])
+
+
+def _grey_compound(args, ndim):
+    """Grey opening and closing: two window passes."""
+    one = _window(args, ndim)
+    return one + one
+
+
+def _binary(passes: int):
+    def rule(args, ndim):
+        iterations = int(args.get("iterations", 1))
+        if iterations < 1:
+            msg = ("iterations < 1 (repeat until nothing changes) has no bounded reach, so it "
+                   "cannot run in blocks")
+            raise ValueError(msg)
+        axes = _filtered_axes(args.get("axes"), ndim)
+        structure = args.get("structure")
+        lengths = [3] * len(axes) if structure is None else list(np.shape(structure))
+        origins = _per_axis(args.get("origin", 0), len(axes))
+        halos = [_window_halo(int(k), o) * iterations * passes
+                 for k, o in zip(lengths, origins, strict=True)]
+        return _reach(ndim, axes, halos, ["reflect"] * len(axes))
+    return rule
+
+
+def _sinograms(args, ndim):
+    """Ring cleaning: sinograms (angles, columns) are whole; a stack splits along its rows."""
+    whole = (True,) * ndim if ndim == 2 else (True, False, True)
+    return Reach((0,) * ndim, whole)
+
+
+_RULES = {
+    ndimage.gaussian_filter: _gaussian,
+    ndimage.gaussian_filter1d: _gaussian1d,
+    ndimage.median_filter: _window,
+    ndimage.rank_filter: _window,
+    ndimage.percentile_filter: _window,
+    ndimage.minimum_filter: _window,
+    ndimage.maximum_filter: _window,
+    ndimage.grey_erosion: _window,
+    ndimage.grey_dilation: _window,
+    ndimage.grey_opening: _grey_compound,
+    ndimage.grey_closing: _grey_compound,
+    ndimage.minimum_filter1d: _window1d,
+    ndimage.maximum_filter1d: _window1d,
+    ndimage.binary_erosion: _binary(1),
+    ndimage.binary_dilation: _binary(1),
+    ndimage.binary_opening: _binary(2),
+    ndimage.binary_closing: _binary(2),
+}
+_RULES.update({getattr(tomo, name): _sinograms for name in tomo.__all__
+               if name.startswith("remove_")})
+
+
+def known(func) -> bool:
+    return func in _RULES
+
+
+def reach_of(func, args: tuple, kwargs: dict, ndim: int) -> Reach:
+    """The reach of ``func(array, *args, **kwargs)`` on an ``ndim``-dimensional array."""
+    rule = _RULES.get(func)
+    if rule is None:
+        name = getattr(func, "__name__", repr(func))
+        msg = (f"the halo of {name} is not known; give halo= (0 for a function of each sample "
+               "alone)")
+        raise TypeError(msg)
+    bound = inspect.signature(func).bind(None, *args, **kwargs)
+    return rule(dict(bound.arguments), ndim)

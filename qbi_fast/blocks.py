@@ -1,0 +1,432 @@
+"""Run qbi_fast operations over arrays larger than memory, one block at a time.
+
+Each block is read with the halo its operation needs (:mod:`qbi_fast._halo`: gaussian radius,
+window half-size plus origin, structure extent times iterations), computed with every thread,
+and only its core is written. At the array's own edges the block *is* the array's edge, so every
+boundary mode behaves as in the whole-array call, and the blocked result is byte-identical to it
+for any block shape. Labelling needs no halo: blocks are labelled alone and merged across their
+faces (:mod:`qbi_fast.labelling`) into scipy's numbering of the whole array.
+
+Sources: numpy arrays, ``np.memmap``, zarr arrays, TIFF stacks (:class:`TiffStack`), or a path
+to a ``.npy`` file, a zarr array, a TIFF file or a glob of one TIFF file per slice. Outputs: a new
+numpy array (``out=None``), an existing array, or a path to a ``.npy`` file (memory-mapped) or a
+zarr array (chunked by block). Memory in use is about two input blocks (one read ahead) and one
+result block, plus what the operation itself allocates.
+
+    from qbi_fast import blocks, ndimage
+    blocks.apply(ndimage.gaussian_filter, "scan.zarr", sigma=3, out="smooth.zarr")
+    labels, n = blocks.apply(ndimage.label, "pores.zarr", out="labels.zarr")
+"""
+
+from __future__ import annotations
+
+import glob
+import inspect
+import itertools
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import labelling
+from ._halo import Reach, reach_of
+from ._threads import resolve_workers
+from .ndimage import label as _label
+
+__all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "iter_blocks",
+           "open_array", "open_output"]
+
+# Default blocks hold at most this many samples with their halo: about 0.5 GB for a
+# float32 pipeline of several stages.
+BLOCK_SAMPLES = 1 << 24
+
+
+# ---------------------------------------------------------------------------------------------
+# sources and outputs
+
+
+class TiffStack:
+    """A 3-D array stored as TIFF: one multi-page file, or one 2-D file per slice (a list of
+    paths or a glob pattern, sorted by name). Slicing reads only the pages of the slices asked
+    for; an uncompressed contiguous file is memory-mapped instead."""
+
+    def __init__(self, files):
+        import tifffile
+
+        if isinstance(files, str | os.PathLike):
+            pattern = os.fspath(files)
+            files = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        self.files = [os.fspath(f) for f in files]
+        if not self.files:
+            msg = "no TIFF files match"
+            raise FileNotFoundError(msg)
+        self._tifffile = tifffile
+        self._mapped = None
+        with tifffile.TiffFile(self.files[0]) as tif:
+            page_shape = tif.pages[0].shape
+            self.dtype = np.dtype(tif.pages[0].dtype)
+            n_pages = len(tif.pages)
+        if len(self.files) == 1:
+            self.shape = (n_pages, *page_shape)
+            try:
+                self._mapped = tifffile.memmap(self.files[0], mode="r").reshape(self.shape)
+            except ValueError:  # compressed or scattered pages: read page by page
+                self._mapped = None
+        else:
+            self.shape = (len(self.files), *page_shape)
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key) -> np.ndarray:
+        if self._mapped is not None:
+            return np.asarray(self._mapped[key])
+        key = key if isinstance(key, tuple) else (key,)
+        first = key[0] if key else slice(None)
+        if not isinstance(first, slice):
+            first = slice(first, first + 1) if first != -1 else slice(-1, None)
+            squeeze = True
+        else:
+            squeeze = False
+        pages = list(range(*first.indices(self.shape[0])))
+        if len(self.files) == 1:
+            stack = self._tifffile.imread(self.files[0], key=pages) if pages else None
+        else:
+            stack = np.stack([self._tifffile.imread(self.files[i]) for i in pages]) if pages \
+                else None
+        if stack is None:
+            stack = np.empty((0, *self.shape[1:]), self.dtype)
+        stack = stack.reshape(len(pages), *self.shape[1:])[(slice(None), *key[1:])]
+        return stack[0] if squeeze else stack
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self[:], dtype=dtype)
+
+
+def _is_zarr_path(path: str) -> bool:
+    return path.rstrip("/").endswith(".zarr") or os.path.exists(os.path.join(path, "zarr.json")) \
+        or os.path.exists(os.path.join(path, ".zarray"))
+
+
+def open_array(source):
+    """An array-like view of ``source`` that reads only what is sliced: arrays pass through;
+    a path opens a ``.npy`` file memory-mapped, a zarr array, or a TIFF stack (a file or glob)."""
+    if not isinstance(source, str | os.PathLike):
+        if not hasattr(source, "shape") or not hasattr(source, "__getitem__"):
+            source = np.asarray(source)
+        return source
+    path = os.fspath(source)
+    if path.endswith(".npy"):
+        return np.load(path, mmap_mode="r")
+    if _is_zarr_path(path):
+        import zarr
+
+        return zarr.open_array(path, mode="r")
+    if path.lower().endswith((".tif", ".tiff")) or glob.has_magic(path):
+        return TiffStack(path)
+    msg = f"cannot tell the format of {path!r}: expected .npy, .zarr, .tif/.tiff or a glob"
+    raise ValueError(msg)
+
+
+def open_output(out, shape, dtype, block_shape, *, attributes=None):
+    """Where results go: a new numpy array (None), ``out`` itself (an array of ``shape``), a
+    ``.npy`` path (created memory-mapped) or a zarr path (created, chunked by ``block_shape``,
+    replacing what was there)."""
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    if out is None:
+        return np.empty(shape, dtype)
+    if isinstance(out, str | os.PathLike):
+        path = os.fspath(out)
+        if path.endswith(".npy"):
+            return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+        if _is_zarr_path(path):
+            import zarr
+
+            chunks = tuple(min(b, n) or 1 for b, n in zip(block_shape, shape, strict=True))
+            array = zarr.create_array(store=path, shape=shape, dtype=dtype, chunks=chunks,
+                                      overwrite=True, fill_value=0)
+            if attributes:
+                array.attrs.update(attributes)
+            return array
+        msg = f"cannot tell the format of {path!r}: expected .npy or .zarr"
+        raise ValueError(msg)
+    if tuple(out.shape) != shape:
+        msg = f"out has shape {tuple(out.shape)}, the result {shape}"
+        raise ValueError(msg)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# block geometry
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block: ``core`` (the part of the array it produces), ``outer`` (core plus halo,
+    clipped to the array: what is read) and ``inner`` (the core's place inside ``outer``)."""
+
+    index: int
+    core: tuple[slice, ...]
+    outer: tuple[slice, ...]
+
+    @property
+    def inner(self) -> tuple[slice, ...]:
+        return tuple(slice(c.start - o.start, c.stop - o.start)
+                     for c, o in zip(self.core, self.outer, strict=True))
+
+    @property
+    def offset(self) -> tuple[int, ...]:
+        return tuple(c.start for c in self.core)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(c.stop - c.start for c in self.core)
+
+
+def _effective_block_shape(shape, block_shape, reach: Reach) -> tuple[int, ...]:
+    """Axes marked whole, or shorter than their window (where a window may reflect more than
+    once), are not split."""
+    result = []
+    for n, b, h, whole in zip(shape, block_shape, reach.halo, reach.whole, strict=True):
+        b = int(b)
+        if b < 1:
+            msg = f"block lengths must be positive; got {tuple(block_shape)}"
+            raise ValueError(msg)
+        result.append(n if whole or 2 * h + 1 > n else min(b, n))
+    return tuple(max(1, b) for b in result)
+
+
+def default_block_shape(shape, reach: Reach | None = None, samples: int = BLOCK_SAMPLES
+                        ) -> tuple[int, ...]:
+    """The whole array if it fits in ``samples`` with its halo; otherwise its longest axis
+    halved (the first of equals, so blocks stay contiguous slabs where possible) until the block
+    with its halo does."""
+    shape = tuple(int(n) for n in shape)
+    reach = reach or Reach.none(len(shape))
+    block = list(shape)
+
+    def outer(b):
+        return math.prod(min(n, x + 2 * h) for n, x, h in zip(shape, b, reach.halo, strict=True))
+
+    while outer(block) > samples:
+        splittable = [d for d in range(len(shape)) if not reach.whole[d] and block[d] > 1]
+        if not splittable:
+            break
+        d = max(splittable, key=lambda a: (block[a], -a))
+        block[d] = (block[d] + 1) // 2
+    return tuple(max(1, b) for b in block)
+
+
+def iter_blocks(shape, block_shape, reach: Reach | None = None, region=None) -> Iterator[Block]:
+    """The blocks that tile ``region`` (default: the whole array of ``shape``), in C order."""
+    shape = tuple(int(n) for n in shape)
+    reach = reach or Reach.none(len(shape))
+    region = _normalise_region(region, shape)
+    block_shape = _effective_block_shape(shape, block_shape, reach)
+    starts = [range(r.start, r.stop, b) for r, b in zip(region, block_shape, strict=True)]
+    for index, start in enumerate(itertools.product(*starts)):
+        core = tuple(slice(s, min(s + b, r.stop))
+                     for s, b, r in zip(start, block_shape, region, strict=True))
+        outer = tuple(slice(max(0, c.start - h), min(n, c.stop + h))
+                      for c, h, n in zip(core, reach.halo, shape, strict=True))
+        yield Block(index, core, outer)
+
+
+def _normalise_region(region, shape) -> tuple[slice, ...]:
+    if region is None:
+        return tuple(slice(0, n) for n in shape)
+    region = region if isinstance(region, tuple) else (region,)
+    if len(region) > len(shape):
+        msg = f"region has {len(region)} axes, the array {len(shape)}"
+        raise IndexError(msg)
+    region = region + (slice(None),) * (len(shape) - len(region))
+    result = []
+    for r, n in zip(region, shape, strict=True):
+        if not isinstance(r, slice):
+            msg = "region must be slices (a step of 1)"
+            raise TypeError(msg)
+        start, stop, step = r.indices(n)
+        if step != 1:
+            msg = "region slices must have a step of 1"
+            raise ValueError(msg)
+        result.append(slice(start, max(start, stop)))
+    return tuple(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# operations
+
+
+# Arguments that are arrays of the input's shape and are cut into blocks with it.
+_BLOCKED_ARGUMENTS = ("mask",)
+
+
+class Operation:
+    """``func(array, *args, **kwargs)`` with the reach it needs: derived for qbi_fast's own
+    functions, or given as ``halo`` (an int, or one per axis) for any other function, which must
+    return an array of its input's shape. ``workers`` is passed on where ``func`` takes it."""
+
+    def __init__(self, func: Callable, *args, halo=None, **kwargs):
+        if not callable(func):
+            msg = f"func must be callable; got {func!r}"
+            raise TypeError(msg)
+        output = kwargs.get("output")
+        if output is not None and not isinstance(output, type | np.dtype | str):
+            msg = "output= must be a dtype here; give out= to apply() for the destination"
+            raise TypeError(msg)
+        self.func, self.args, self.kwargs, self.halo = func, args, kwargs, halo
+        self.name = getattr(func, "__name__", "operation")
+        try:
+            self._takes_workers = "workers" in inspect.signature(func).parameters
+        except (TypeError, ValueError):  # builtins and ufuncs
+            self._takes_workers = False
+
+    @property
+    def is_label(self) -> bool:
+        return self.func is _label
+
+    def reach(self, ndim: int) -> Reach:
+        if self.halo is not None:
+            halo = [self.halo] * ndim if np.ndim(self.halo) == 0 else list(self.halo)
+            if len(halo) != ndim or any(int(h) < 0 for h in halo):
+                msg = f"halo must be a non-negative int or one per axis; got {self.halo!r}"
+                raise ValueError(msg)
+            return Reach(tuple(int(h) for h in halo), (False,) * ndim)
+        if self.is_label:
+            return Reach.none(ndim)
+        return reach_of(self.func, self.args, self.kwargs, ndim)
+
+    def __call__(self, data: np.ndarray, block: Block | None = None, workers=None) -> np.ndarray:
+        kwargs = dict(self.kwargs)
+        for name in _BLOCKED_ARGUMENTS:
+            value = kwargs.get(name)
+            if block is not None and value is not None and np.ndim(value) > 0:
+                kwargs[name] = np.asarray(value[block.outer])
+        if self._takes_workers and workers is not None:
+            kwargs.setdefault("workers", workers)
+        result = np.asarray(self.func(data, *self.args, **kwargs))
+        if result.shape != data.shape:
+            name = self.name
+            msg = f"{name} returned shape {result.shape} for a block of shape {data.shape}"
+            raise ValueError(msg)
+        return result
+
+    def check_blocked_arguments(self, shape) -> None:
+        for name in _BLOCKED_ARGUMENTS:
+            value = self.kwargs.get(name)
+            if value is not None and np.ndim(value) > 0 and tuple(np.shape(value)) != shape:
+                msg = f"{name} must have the input's shape {shape}; got {np.shape(value)}"
+                raise RuntimeError(msg)
+
+
+def _reader(source, blocks: list[Block], key) -> Iterator[tuple[Block, np.ndarray]]:
+    """Blocks with their data, the next one read on a second thread while this one is used."""
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(lambda b: np.asarray(source[key(b)]), blocks[0]) if blocks \
+            else None
+        for i, block in enumerate(blocks):
+            data = pending.result()
+            if i + 1 < len(blocks):
+                pending = pool.submit(lambda b: np.asarray(source[key(b)]), blocks[i + 1])
+            yield block, data
+
+
+def _progress_bar(progress, total: int, what: str):
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        msg = "progress=True needs tqdm: pip install tqdm"
+        raise ImportError(msg) from error
+    return tqdm(total=total, desc=what, unit="block")
+
+
+def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=None,
+          progress=False, **kwargs):
+    """``func(source, *args, **kwargs)`` computed block by block; returns the output array
+    (for :func:`qbi_fast.ndimage.label`: ``(labels, count)``).
+
+    func : a qbi_fast function (its halo is derived from its arguments) or any function that
+        maps a block to an array of the same shape, with ``halo`` given.
+    source : array-like or path (see :func:`open_array`).
+    out : None (a new numpy array), an array of the source's shape, or a ``.npy`` or ``.zarr``
+        path (see :func:`open_output`).
+    block_shape : the core of each block (the last ones are shorter); default
+        :func:`default_block_shape`. Axes marked whole by the operation are never split.
+    workers : threads per block (every block uses them all).
+    progress : show a tqdm progress bar.
+
+    The result equals ``func(np.asarray(source), *args, **kwargs)`` byte for byte.
+    """
+    operation = Operation(func, *args, halo=halo, **kwargs)
+    source = open_array(source)
+    shape = tuple(source.shape)
+    operation.check_blocked_arguments(shape)
+    reach = operation.reach(len(shape))
+    block_shape = tuple(block_shape) if block_shape is not None else \
+        default_block_shape(shape, reach)
+    if len(block_shape) != len(shape):
+        msg = f"block_shape has {len(block_shape)} axes, the source {len(shape)}"
+        raise ValueError(msg)
+    n_threads = resolve_workers(workers)
+    if operation.is_label:
+        return label_blocks(source, *args, out=out, block_shape=block_shape, workers=n_threads,
+                            progress=progress, **kwargs)
+    blocks = list(iter_blocks(shape, block_shape, reach))
+    bar = _progress_bar(progress, len(blocks), operation.name)
+    target = None
+    for block, data in _reader(source, blocks, lambda b: b.outer):
+        result = operation(data, block, n_threads)
+        if target is None:
+            target = open_output(out, shape, result.dtype, _effective_block_shape(
+                shape, block_shape, reach))
+        target[block.core] = result[block.inner]
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    if target is None:  # an empty array: no blocks, dtype from the operation on a sample
+        result = operation(np.zeros((1,) * len(shape), source.dtype), None, n_threads)
+        target = open_output(out, shape, result.dtype, block_shape)
+    return target
+
+
+def label_blocks(source, structure=None, output=None, *, out=None, block_shape=None,
+                 workers=None, progress=False):
+    """``scipy.ndimage.label`` of ``source`` computed block by block: each block is labelled
+    alone and its labels stored, then the blocks are merged across their faces and relabelled
+    in place to scipy's numbering of the whole array. Only the blocks' face planes are kept in
+    memory. Returns ``(labels, count)``; labels are int32 (intp from 2**31 - 2 samples on)."""
+    if output is not None:
+        msg = "give the destination as out=; label_blocks chooses the label dtype"
+        raise TypeError(msg)
+    source = open_array(source)
+    shape = tuple(source.shape)
+    block_shape = tuple(block_shape) if block_shape is not None else default_block_shape(shape)
+    n_threads = resolve_workers(workers)
+    if len(shape) == 0 or math.prod(shape) == 0:
+        labels, count = _label(np.asarray(source), structure)
+        target = open_output(out, shape, labels.dtype, block_shape)
+        target[...] = labels
+        return target, count
+    dtype = np.intp if math.prod(shape) >= 2**31 - 2 else np.int32
+    target = open_output(out, shape, dtype, block_shape)
+    blocks = list(iter_blocks(shape, block_shape))
+    bar = _progress_bar(progress, 2 * len(blocks), "label")
+    summaries = []
+    for block, data in _reader(source, blocks, lambda b: b.core):
+        chunk = labelling.label_chunk(data, block.offset, shape, structure, workers=n_threads)
+        target[block.core] = chunk.labels
+        summaries.append(chunk.summary())
+        if bar is not None:
+            bar.update()
+    lookups, count = labelling.merge_chunks(summaries, structure)
+    for block, lookup in zip(blocks, lookups, strict=True):
+        target[block.core] = lookup.astype(dtype)[np.asarray(target[block.core])]
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    return target, count

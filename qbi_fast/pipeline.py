@@ -1,0 +1,536 @@
+"""Declarative, block-wise, resumable pipelines of named stages.
+
+    from qbi_fast import ndimage
+    from qbi_fast.pipeline import Pipeline, Stage
+
+    lecture = Pipeline([
+        Stage("invert", "invert"),                          # 1 - x / 255 for uint8
+        Stage("smooth", ndimage.gaussian_filter, sigma=3),
+        Stage("pores", "threshold", value=0.9),
+        Stage("erode", ndimage.binary_erosion, structure=ndimage.ball(12)),
+        Stage("label", ndimage.label),
+    ])
+    result = lecture.run("foam.zarr", out="labels.zarr", progress=True)
+    result.count, result.sizes                               # objects, voxels per object
+
+How it runs:
+
+- Local stages (filters, morphology, per-sample functions) run one block at a time: a block is
+  read once with the sum of their halos and stays in memory through all of them; only its core
+  is written. The result is byte-identical to running the stages on the whole array.
+- A final ``label`` stage labels each block's core, keeps its face planes, merges them
+  (:mod:`qbi_fast.labelling`) and relabels the blocks to scipy's numbering of the whole volume.
+  Voxels per object come from the per-block counts; an ``objects`` stage after ``label`` also
+  gives bounding boxes and centroids (:mod:`qbi_fast.objects`).
+- ``region=`` computes only the blocks a region of the output needs (local pipelines).
+- With ``out`` a zarr path the run is resumable: finished blocks are recorded in
+  ``<out>.run/`` as they complete, and a run that was stopped -- even by ``kill -9`` -- is
+  restarted by calling ``run`` again: only the missing blocks are computed, and the output is
+  byte-identical to an uninterrupted run. A changed pipeline, input or block shape starts over.
+- ``profiler=`` (:class:`qbi_fast.profile.Profiler`) records each stage's time summed over the
+  blocks, and the reading, writing and merging around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import labelling, ndimage, objects, tomo
+from ._halo import Reach
+from ._threads import resolve_workers
+from .blocks import (
+    Block,
+    Operation,
+    _effective_block_shape,
+    _normalise_region,
+    _progress_bar,
+    _reader,
+    default_block_shape,
+    iter_blocks,
+    open_array,
+    open_output,
+)
+
+__all__ = ["OPERATIONS", "Pipeline", "PipelineResult", "Stage", "invert", "threshold"]
+
+
+def _split_rows(func: Callable, x: np.ndarray, workers) -> np.ndarray:
+    """``func`` of each sample, computed on slabs of the first axis by ``workers`` threads
+    (numpy releases the GIL in its loops)."""
+    n = resolve_workers(workers)
+    if x.ndim == 0 or n == 1 or x.size < (1 << 20):
+        return func(x)
+    first = func(x[:1])
+    result = np.empty(x.shape, first.dtype)
+    bounds = np.linspace(0, x.shape[0], min(n, x.shape[0]) + 1).astype(int)
+
+    def part(i):
+        result[bounds[i]:bounds[i + 1]] = func(x[bounds[i]:bounds[i + 1]])
+
+    with ThreadPoolExecutor(len(bounds) - 1) as pool:
+        list(pool.map(part, range(len(bounds) - 1)))
+    return result
+
+
+def invert(input, maximum=None, *, workers=None):
+    """``1 - input / maximum``: the image as its complement in [0, 1]. ``maximum`` defaults to
+    the largest value of an integer dtype and to 1 for floats. float64 stays float64, everything
+    else becomes float32."""
+    x = np.asarray(input)
+    if x.dtype.kind not in "iuf":
+        msg = f"invert needs a real numeric array; got dtype {x.dtype}"
+        raise TypeError(msg)
+    dtype = np.float64 if x.dtype == np.float64 else np.float32
+    if maximum is None:
+        maximum = np.iinfo(x.dtype).max if x.dtype.kind in "iu" else 1
+    scale = dtype(maximum)
+    return _split_rows(lambda a: dtype(1) - a.astype(dtype, copy=False) / scale, x, workers)
+
+
+def threshold(input, value, above=True, *, workers=None):
+    """``input > value`` (or ``input < value`` with ``above=False``), as bool."""
+    x = np.asarray(input)
+    if above:
+        return _split_rows(lambda a: a > value, x, workers)
+    return _split_rows(lambda a: a < value, x, workers)
+
+
+def _objects_stage(labels):
+    """Marks the per-object table as the pipeline's product; computed from the blocks."""
+    return labels
+
+
+# Operations a stage (or a TOML pipeline) may name by string.
+OPERATIONS: dict[str, Callable] = {name: getattr(ndimage, name) for name in ndimage.__all__
+                                   if name not in ("ball", "find_objects", "label_sizes",
+                                                   "sum_labels")}
+OPERATIONS.update({name: getattr(tomo, name) for name in tomo.__all__
+                   if name.startswith("remove_")})
+OPERATIONS.update({"invert": invert, "threshold": threshold, "objects": _objects_stage})
+_PER_SAMPLE = (invert, threshold)
+
+
+@dataclass
+class Stage:
+    """A named step: ``func(array, *args, **kwargs)``. ``func`` is a callable or a name from
+    :data:`OPERATIONS`. Functions other than qbi_fast's need ``halo`` (0 for a function of each
+    sample alone)."""
+
+    name: str
+    func: Callable | str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    halo: object = None
+
+    def __init__(self, name: str, func, *args, halo=None, **kwargs):
+        if isinstance(func, str):
+            if func not in OPERATIONS:
+                msg = f"unknown operation {func!r}; known: {sorted(OPERATIONS)}"
+                raise ValueError(msg)
+            func = OPERATIONS[func]
+        self.name, self.func, self.args, self.kwargs = str(name), func, args, kwargs
+        self.halo = 0 if func in _PER_SAMPLE and halo is None else halo
+
+    @property
+    def kind(self) -> str:
+        if self.func is ndimage.label:
+            return "label"
+        if self.func is _objects_stage:
+            return "objects"
+        return "local"
+
+    def operation(self) -> Operation:
+        return Operation(self.func, *self.args, halo=self.halo, **self.kwargs)
+
+
+@dataclass
+class PipelineResult:
+    """What a run produced: the output array; for a pipeline that labels, the number of objects,
+    ``sizes`` (voxels per label, index 0 the background) and, with an ``objects`` stage, the
+    per-object table; which blocks were computed in this call (``computed``) and how many there
+    are in all."""
+
+    output: object
+    count: int | None = None
+    sizes: np.ndarray | None = None
+    objects: dict | None = None
+    computed: list = field(default_factory=list)
+    blocks: int = 0
+
+
+def _describe(value):
+    """A JSON-able fingerprint of an argument, for telling whether a stored run is this one."""
+    if isinstance(value, np.ndarray | np.generic) or (hasattr(value, "shape")
+                                                      and hasattr(value, "dtype")):
+        array = np.ascontiguousarray(value)
+        return {"array": hashlib.sha1(array.tobytes()).hexdigest(), "shape": list(array.shape),
+                "dtype": str(array.dtype)}
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}"
+    if isinstance(value, list | tuple):
+        return [_describe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _describe(v) for k, v in value.items()}
+    return repr(value)
+
+
+class _RunRecord:
+    """The ``<out>.run`` directory of a resumable run: the run's fingerprint, one marker file per
+    finished block and phase, and the label phase's per-block summaries."""
+
+    def __init__(self, out_path: str, fingerprint: dict):
+        self.path = out_path.rstrip("/") + ".run"
+        fingerprint = json.loads(json.dumps(fingerprint))  # as it reads back
+        stored = None
+        with contextlib.suppress(OSError, ValueError), \
+                open(os.path.join(self.path, "run.json")) as f:
+            stored = json.load(f)
+        self.resuming = stored == fingerprint
+        if not self.resuming:
+            shutil.rmtree(self.path, ignore_errors=True)
+            os.makedirs(self.path)
+            self._write(os.path.join(self.path, "run.json"),
+                        json.dumps(fingerprint, indent=1).encode())
+
+    @staticmethod
+    def _write(path: str, data: bytes) -> None:
+        """Whole or not at all: written beside, flushed to disk, then renamed into place."""
+        partial = path + ".partial"
+        with open(partial, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+
+    def reset(self) -> None:
+        """Forget every finished block (their data is gone)."""
+        for name in os.listdir(self.path):
+            if name.endswith(".done"):
+                os.remove(os.path.join(self.path, name))
+        self.resuming = False
+
+    def _marker(self, phase: str, index: int) -> str:
+        return os.path.join(self.path, f"{phase}-{index}.done")
+
+    def done(self, phase: str, index: int) -> bool:
+        return self.resuming and os.path.exists(self._marker(phase, index))
+
+    def finish(self, phase: str, index: int, payload: bytes = b"") -> None:
+        self._write(self._marker(phase, index), payload)
+
+    def payload(self, phase: str, index: int) -> bytes:
+        with open(self._marker(phase, index), "rb") as f:
+            return f.read()
+
+
+def _pack_summary(chunk: labelling.ChunkLabels, table: dict) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    arrays = {"count": np.int64(chunk.count), "first": chunk.first}
+    arrays.update({f"face_{a}_{i}": plane for (a, i), plane in chunk.faces.items()})
+    arrays.update({f"table_{k}": v for k, v in table.items()})
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _unpack_summary(data: bytes, block: Block, volume_shape) -> tuple:
+    import io
+
+    stored = np.load(io.BytesIO(data))
+    faces = {}
+    for key in stored.files:
+        if key.startswith("face_"):
+            _, axis, index = key.split("_")
+            faces[int(axis), int(index)] = stored[key]
+    chunk = labelling.ChunkLabels(None, int(stored["count"]), block.offset, tuple(volume_shape),
+                                  stored["first"], block.shape, faces)
+    table = {k[len("table_"):]: stored[k] for k in stored.files if k.startswith("table_")}
+    return chunk, table
+
+
+def _local_table(labels: np.ndarray, offset, full: bool, workers) -> dict:
+    """Per local label (0 .. count): voxels and, when ``full``, the bounding box and coordinate
+    sums in the whole volume's coordinates."""
+    count = int(labels.max()) if labels.size else 0
+    voxels = ndimage.label_sizes(labels, count, workers=workers)
+    table = {"voxels": voxels}
+    if full and count:
+        local = objects.object_table(labels, workers=workers)
+        present = local["label"]
+        for d, o in enumerate(offset):
+            for key in (f"bbox_start_{d}", f"bbox_stop_{d}"):
+                column = np.zeros(count + 1, np.int64)
+                column[present] = local[key] + o
+                table[key] = column
+            sums = np.zeros(count + 1)
+            sums[present] = (local[f"centroid_{d}"] + o) * local["voxels"]
+            table[f"sum_{d}"] = sums
+    return table
+
+
+def _merge_tables(tables, lookups, count: int, ndim: int, full: bool, total: int):
+    """Voxels per global label (index 0: background) and, when ``full``, the object table."""
+    sizes = np.zeros(count + 1, np.int64)
+    for table, lookup in zip(tables, lookups, strict=True):
+        np.add.at(sizes, lookup[1:], table["voxels"][1:])
+    sizes[0] = total - sizes[1:].sum()
+    if not full:
+        return sizes, None
+    big = np.iinfo(np.int64).max
+    start = np.full((ndim, count + 1), big, np.int64)
+    stop = np.full((ndim, count + 1), -1, np.int64)
+    sums = np.zeros((ndim, count + 1))
+    for table, lookup in zip(tables, lookups, strict=True):
+        if len(table) == 1:  # a chunk without objects
+            continue
+        for d in range(ndim):
+            np.minimum.at(start[d], lookup[1:], table[f"bbox_start_{d}"][1:])
+            np.maximum.at(stop[d], lookup[1:], table[f"bbox_stop_{d}"][1:])
+            np.add.at(sums[d], lookup[1:], table[f"sum_{d}"][1:])
+    present = np.arange(1, count + 1)
+    result = {"label": present.astype(np.int64), "voxels": sizes[1:].copy()}
+    for d in range(ndim):
+        result[f"bbox_start_{d}"] = start[d, 1:]
+        result[f"bbox_stop_{d}"] = stop[d, 1:]
+    for d in range(ndim):
+        result[f"centroid_{d}"] = sums[d, 1:] / sizes[1:]
+    return sizes, result
+
+
+class Pipeline:
+    """Named stages run in order, block by block: any number of local stages, then optionally
+    ``label`` and after it ``objects``."""
+
+    def __init__(self, stages, *, block_shape=None):
+        self.stages = list(stages)
+        if not self.stages:
+            msg = "a pipeline needs at least one stage"
+            raise ValueError(msg)
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            msg = f"stage names must be unique; got {names}"
+            raise ValueError(msg)
+        kinds = [s.kind for s in self.stages]
+        order = "".join({"local": "l", "label": "L", "objects": "o"}[k] for k in kinds)
+        if not (order.rstrip("o").rstrip("L").count("L") == 0 and order.count("L") <= 1
+                and order.count("o") <= 1 and ("o" not in order or order.endswith("Lo"))):
+            msg = ("stages must be local stages, then at most one label stage, then at most one "
+                   f"objects stage; got {kinds}")
+            raise ValueError(msg)
+        self.local = [s for s in self.stages if s.kind == "local"]
+        self.label = next((s for s in self.stages if s.kind == "label"), None)
+        self.objects = next((s for s in self.stages if s.kind == "objects"), None)
+        self.block_shape = None if block_shape is None else tuple(int(b) for b in block_shape)
+
+    def reach(self, ndim: int) -> Reach:
+        """The halo a block needs for all local stages together."""
+        total = Reach.none(ndim)
+        for stage in self.local:
+            total = total + stage.operation().reach(ndim)
+        return total
+
+    def _fingerprint(self, source, block_shape, region) -> dict:
+        return {
+            "qbi_fast_pipeline": 1,
+            "stages": [[s.name, _describe(s.func), _describe(s.args), _describe(s.kwargs),
+                        _describe(s.halo)] for s in self.stages],
+            "source": {"shape": list(source.shape), "dtype": str(np.dtype(source.dtype)),
+                       "where": _describe(getattr(source, "store_path", None)
+                                          or getattr(source, "filename", None))},
+            "block_shape": list(block_shape),
+            "region": None if region is None else [[r.start, r.stop] for r in region],
+        }
+
+    def run(self, source, out=None, *, region=None, block_shape=None, workers=None,
+            progress=False, profiler=None, on_block=None) -> PipelineResult:
+        """Run on ``source`` (array or path, see :func:`qbi_fast.blocks.open_array`) into
+        ``out`` (None, an array, a ``.npy`` or a ``.zarr`` path; a zarr path makes the run
+        resumable). ``region`` (a tuple of slices) computes only that part of the output, of a
+        pipeline without labelling. ``on_block(phase, index)`` is called as each block is
+        finished (phase "local", then "relabel" for labelling pipelines)."""
+        return _Run(self, source, out, region, block_shape, workers, progress, profiler,
+                    on_block).execute()
+
+
+class _NoProfiler:
+    @contextlib.contextmanager
+    def stage(self, name):
+        yield
+
+
+class _Run:
+    """One call of :meth:`Pipeline.run`."""
+
+    def __init__(self, pipeline, source, out, region, block_shape, workers, progress, profiler,
+                 on_block):
+        self.pipeline = pipeline
+        self.source = open_array(source)
+        self.shape = shape = tuple(self.source.shape)
+        self.operations = [s.operation() for s in pipeline.local]
+        for operation in self.operations:
+            operation.check_blocked_arguments(shape)
+        reach = pipeline.reach(len(shape))
+        block_shape = tuple(block_shape or pipeline.block_shape
+                            or default_block_shape(shape, reach))
+        if len(block_shape) != len(shape):
+            msg = f"block_shape has {len(block_shape)} axes, the source {len(shape)}"
+            raise ValueError(msg)
+        if region is not None and pipeline.label is not None:
+            msg = ("labels of a region depend on the whole volume: run a labelling pipeline "
+                   "without region=")
+            raise ValueError(msg)
+        self.region = None if region is None else _normalise_region(region, shape)
+        self.out_shape = shape if region is None else tuple(r.stop - r.start
+                                                            for r in self.region)
+        self.shift = (0,) * len(shape) if region is None else tuple(r.start for r in self.region)
+        self.chunk_shape = _effective_block_shape(shape, block_shape, reach)
+        self.blocks = list(iter_blocks(shape, block_shape, reach, self.region))
+        self.out = out
+        self.record = None
+        if isinstance(out, str | os.PathLike) and os.fspath(out).rstrip("/").endswith(".zarr"):
+            self.record = _RunRecord(os.fspath(out),
+                                     pipeline._fingerprint(self.source, block_shape, self.region))
+        self.n_threads = resolve_workers(workers)
+        self.profiler = profiler if profiler is not None else _NoProfiler()
+        self.on_block = on_block
+        n_phases = 2 if pipeline.label is not None else 1
+        self.bar = _progress_bar(progress, len(self.blocks) * n_phases, "pipeline")
+        self.label_dtype = np.intp if math.prod(shape) >= 2**31 - 2 else np.int32
+        self.result = PipelineResult(None, blocks=len(self.blocks))
+
+    def _done(self, phase, block) -> bool:
+        return self.record is not None and self.record.done(phase, block.index)
+
+    def _finished(self, phase, block, payload=b""):
+        if self.record is not None:
+            self.record.finish(phase, block.index, payload)
+        if self.bar is not None:
+            self.bar.update()
+        if self.on_block is not None:
+            self.on_block(phase, block.index)
+
+    def _stored(self, path):
+        """An array a resumed run continues writing, or None when it must be made anew."""
+        if self.record is None or not self.record.resuming or not os.path.exists(path):
+            return None
+        import zarr
+
+        return zarr.open_array(path, mode="r+")
+
+    def execute(self) -> PipelineResult:
+        record = self.record
+        if record is not None and record.resuming:
+            needed = (os.path.join(record.path, "provisional.zarr") if self.pipeline.label
+                      else os.fspath(self.out))
+            if not os.path.exists(needed) and any(self._done("local", b) for b in self.blocks):
+                record.reset()
+        if self.bar is not None:
+            self.bar.update(sum(self._done(p, b) for p in ("local", "relabel")
+                                for b in self.blocks))
+        if self.pipeline.label is None:
+            self._local_phase(self._write_output)
+            if self.result.output is None:  # every block was done before, or there are none
+                self.result.output = self._stored(os.fspath(self.out)) if record else None
+            if self.result.output is None:
+                sample = np.zeros((1,) * len(self.shape), self.source.dtype)
+                for operation in self.operations:
+                    sample = operation(sample, None, 1)
+                self.result.output = open_output(self.out, self.out_shape, sample.dtype,
+                                                 self.chunk_shape)
+        else:
+            self._label()
+        if self.bar is not None:
+            self.bar.close()
+        return self.result
+
+    def _local_phase(self, consume):
+        """Read each unfinished block with its halo, run the local stages, hand on the core."""
+        todo = [b for b in self.blocks if not self._done("local", b)]
+        reads = _reader(self.source, todo, lambda b: b.outer)
+        while True:
+            with self.profiler.stage("read"):
+                item = next(reads, None)
+            if item is None:
+                return
+            block, data = item
+            self.result.computed.append(("local", block.index))
+            for stage, operation in zip(self.pipeline.local, self.operations, strict=True):
+                with self.profiler.stage(stage.name):
+                    data = operation(data, block, self.n_threads)
+            consume(block, data[block.inner])
+
+    def _write_output(self, block, core):
+        if self.result.output is None:
+            self.result.output = self._stored(os.fspath(self.out)) if self.record else None
+            if self.result.output is None:
+                self.result.output = open_output(self.out, self.out_shape, core.dtype,
+                                                 self.chunk_shape)
+        where = tuple(slice(c.start - s, c.stop - s)
+                      for c, s in zip(block.core, self.shift, strict=True))
+        with self.profiler.stage("write"):
+            self.result.output[where] = core
+        self._finished("local", block)
+
+    def _label(self):
+        label = self.pipeline.label
+        record, shape = self.record, self.shape
+        full = self.pipeline.objects is not None
+        summaries, tables = {}, {}
+        for block in self.blocks:
+            if self._done("local", block):
+                summaries[block.index], tables[block.index] = _unpack_summary(
+                    record.payload("local", block.index), block, shape)
+        if record is None:  # labels are stored in the output and relabelled in place
+            provisional = open_output(self.out, shape, self.label_dtype, self.chunk_shape)
+        else:
+            path = os.path.join(record.path, "provisional.zarr")
+            provisional = self._stored(path)
+            if provisional is None:
+                provisional = open_output(path, shape, self.label_dtype, self.chunk_shape)
+
+        def consume(block, core):
+            with self.profiler.stage(label.name):
+                chunk = labelling.label_chunk(core, block.offset, shape, *label.args,
+                                              workers=self.n_threads, **label.kwargs)
+                table = _local_table(chunk.labels, block.offset, full, self.n_threads)
+            with self.profiler.stage("write"):
+                provisional[block.core] = chunk.labels
+            summaries[block.index], tables[block.index] = chunk.summary(), table
+            payload = _pack_summary(summaries[block.index], table) if record else b""
+            self._finished("local", block, payload)
+
+        self._local_phase(consume)
+        order = [b.index for b in self.blocks]
+        with self.profiler.stage("merge"):
+            lookups, count = labelling.merge_chunks([summaries[i] for i in order], *label.args,
+                                                    **label.kwargs)
+        target = provisional
+        if record is not None:
+            target = self._stored(os.fspath(self.out))
+            if target is None:
+                target = open_output(self.out, shape, self.label_dtype, self.chunk_shape)
+        for block, lookup in zip(self.blocks, lookups, strict=True):
+            if self._done("relabel", block):
+                continue
+            self.result.computed.append(("relabel", block.index))
+            with self.profiler.stage("relabel"):
+                target[block.core] = lookup.astype(self.label_dtype)[
+                    np.asarray(provisional[block.core])]
+            self._finished("relabel", block)
+        with self.profiler.stage(self.pipeline.objects.name if full else "sizes"):
+            self.result.sizes, self.result.objects = _merge_tables(
+                [tables[i] for i in order], lookups, count, len(shape), full, math.prod(shape))
+        self.result.output, self.result.count = target, count
+
+
