@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ndimage, tomo
 
-__all__ = ["Reach", "reach_of"]
+__all__ = ["Reach", "reach_of", "whole_array_defaults"]
 
 _WRAP_MODES = {"wrap", "grid-wrap"}
 
@@ -101,6 +101,8 @@ def _window(args, ndim):
         raise ValueError(msg)
     origins = _per_axis(args.get("origin", 0), n)
     halos = [_window_halo(int(k), o) for k, o in zip(lengths, origins, strict=True)]
+    if axes != sorted(axes):  # some filters match window axes to sorted axes: take the widest
+        halos = [max(halos)] * n
     return _reach(ndim, axes, halos, _per_axis(args.get("mode", "reflect"), n))
 
 
@@ -162,8 +164,25 @@ _RULES.update({getattr(tomo, name): _sinograms for name in tomo.__all__
                if name.startswith("remove_")})
 
 
-def known(func) -> bool:
-    return func in _RULES
+def _wavelet_level(args, shape):
+    """remove_stripe_fw's default level comes from the largest axis of the whole input."""
+    if args.get("level") is None:
+        return {"level": int(np.ceil(np.log2(max(shape))))}
+    return {}
+
+
+# Defaults an operation derives from its input's shape: fixed from the whole array's shape so
+# that every block uses the same value.
+_WHOLE_ARRAY_DEFAULTS = {tomo.remove_stripe_fw: _wavelet_level}
+
+
+def whole_array_defaults(func, args: tuple, kwargs: dict, shape) -> dict:
+    """Keyword arguments to add so that ``func`` on a block behaves as on the whole array."""
+    rule = _WHOLE_ARRAY_DEFAULTS.get(func)
+    if rule is None:
+        return {}
+    bound = inspect.signature(func).bind(None, *args, **kwargs)
+    return rule(dict(bound.arguments), tuple(shape))
 
 
 def reach_of(func, args: tuple, kwargs: dict, ndim: int) -> Reach:

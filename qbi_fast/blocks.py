@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import labelling
-from ._halo import Reach, reach_of
+from . import labelling, ndimage
+from ._halo import Reach, reach_of, whole_array_defaults
 from ._threads import resolve_workers
 from .ndimage import label as _label
 
@@ -83,22 +83,23 @@ class TiffStack:
         if self._mapped is not None:
             return np.asarray(self._mapped[key])
         key = key if isinstance(key, tuple) else (key,)
+        if any(k is Ellipsis for k in key):  # spell the Ellipsis out as whole slices
+            at = next(i for i, k in enumerate(key) if k is Ellipsis)
+            fill = self.ndim - (len(key) - 1 - sum(k is None for k in key))
+            key = key[:at] + (slice(None),) * fill + key[at + 1:]
         first = key[0] if key else slice(None)
-        if not isinstance(first, slice):
-            first = slice(first, first + 1) if first != -1 else slice(-1, None)
-            squeeze = True
+        if isinstance(first, slice):
+            pages, rest = list(range(*first.indices(self.shape[0]))), (slice(None),)
         else:
-            squeeze = False
-        pages = list(range(*first.indices(self.shape[0])))
-        if len(self.files) == 1:
-            stack = self._tifffile.imread(self.files[0], key=pages) if pages else None
-        else:
-            stack = np.stack([self._tifffile.imread(self.files[i]) for i in pages]) if pages \
-                else None
-        if stack is None:
+            pages, rest = [range(self.shape[0])[first]], (0,)
+        if not pages:
             stack = np.empty((0, *self.shape[1:]), self.dtype)
-        stack = stack.reshape(len(pages), *self.shape[1:])[(slice(None), *key[1:])]
-        return stack[0] if squeeze else stack
+        elif len(self.files) == 1:
+            stack = self._tifffile.imread(self.files[0], key=pages)
+        else:
+            stack = np.stack([self._tifffile.imread(self.files[i]) for i in pages])
+        stack = stack.reshape(len(pages), *self.shape[1:])
+        return stack[rest + tuple(key[1:])]
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self[:], dtype=dtype)
@@ -228,9 +229,19 @@ def iter_blocks(shape, block_shape, reach: Reach | None = None, region=None) -> 
     for index, start in enumerate(itertools.product(*starts)):
         core = tuple(slice(s, min(s + b, r.stop))
                      for s, b, r in zip(start, block_shape, region, strict=True))
-        outer = tuple(slice(max(0, c.start - h), min(n, c.stop + h))
-                      for c, h, n in zip(core, reach.halo, shape, strict=True))
-        yield Block(index, core, outer)
+        yield Block(index, core, tuple(_outer(c, h, n)
+                                       for c, h, n in zip(core, reach.halo, shape, strict=True)))
+
+
+def _outer(core: slice, halo: int, n: int) -> slice:
+    """``core`` widened by ``halo`` on both sides, clipped to 0..n and, where clipped, widened
+    on the other side to the window length 2 halo + 1 (some kernels choose their algorithm by
+    whether the input is shorter than the window)."""
+    lo, hi = max(0, core.start - halo), min(n, core.stop + halo)
+    need = min(n, 2 * halo + 1)
+    if hi - lo < need:
+        lo, hi = (0, need) if lo == 0 else (hi - need, hi)
+    return slice(lo, hi)
 
 
 def _normalise_region(region, shape) -> tuple[slice, ...]:
@@ -257,6 +268,11 @@ def _normalise_region(region, shape) -> tuple[slice, ...]:
 # ---------------------------------------------------------------------------------------------
 # operations
 
+
+_NAN_SENSITIVE = {ndimage.median_filter, ndimage.rank_filter, ndimage.percentile_filter,
+                  ndimage.minimum_filter, ndimage.maximum_filter, ndimage.minimum_filter1d,
+                  ndimage.maximum_filter1d, ndimage.grey_erosion, ndimage.grey_dilation,
+                  ndimage.grey_opening, ndimage.grey_closing}
 
 # Arguments that are arrays of the input's shape and are cut into blocks with it.
 _BLOCKED_ARGUMENTS = ("mask",)
@@ -286,6 +302,12 @@ class Operation:
     def is_label(self) -> bool:
         return self.func is _label
 
+    @property
+    def nan_sensitive(self) -> bool:
+        """Whether NaN data makes results depend on samples outside the window (scipy's
+        minimum, maximum and rank kernels on NaN), so that blocks cannot reproduce them."""
+        return self.halo is None and self.func in _NAN_SENSITIVE
+
     def reach(self, ndim: int) -> Reach:
         if self.halo is not None:
             halo = [self.halo] * ndim if np.ndim(self.halo) == 0 else list(self.halo)
@@ -297,7 +319,14 @@ class Operation:
             return Reach.none(ndim)
         return reach_of(self.func, self.args, self.kwargs, ndim)
 
-    def __call__(self, data: np.ndarray, block: Block | None = None, workers=None) -> np.ndarray:
+    def __call__(self, data: np.ndarray, block: Block | None = None, workers=None,
+                 split: bool = True) -> np.ndarray:
+        """The operation on one block's data (``split``: the array is cut into several)."""
+        if split and self.nan_sensitive and data.dtype.kind in "fc" and np.isnan(data).any():
+            msg = (f"{self.name} of data holding NaN cannot run in blocks: scipy's result at a "
+                   "sample then depends on samples outside its window. Replace the NaN, or use "
+                   "one block")
+            raise ValueError(msg)
         kwargs = dict(self.kwargs)
         for name in _BLOCKED_ARGUMENTS:
             value = kwargs.get(name)
@@ -312,7 +341,12 @@ class Operation:
             raise ValueError(msg)
         return result
 
-    def check_blocked_arguments(self, shape) -> None:
+    def prepare(self, shape) -> None:
+        """Check arguments cut into blocks against the whole array's ``shape`` and fix the
+        defaults an operation would derive from it."""
+        shape = tuple(shape)
+        if self.halo is None and not self.is_label:
+            self.kwargs.update(whole_array_defaults(self.func, self.args, self.kwargs, shape))
         for name in _BLOCKED_ARGUMENTS:
             value = self.kwargs.get(name)
             if value is not None and np.ndim(value) > 0 and tuple(np.shape(value)) != shape:
@@ -363,7 +397,7 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
     operation = Operation(func, *args, halo=halo, **kwargs)
     source = open_array(source)
     shape = tuple(source.shape)
-    operation.check_blocked_arguments(shape)
+    operation.prepare(shape)
     reach = operation.reach(len(shape))
     block_shape = tuple(block_shape) if block_shape is not None else \
         default_block_shape(shape, reach)
@@ -378,7 +412,7 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
     bar = _progress_bar(progress, len(blocks), operation.name)
     target = None
     for block, data in _reader(source, blocks, lambda b: b.outer):
-        result = operation(data, block, n_threads)
+        result = operation(data, block, n_threads, split=len(blocks) > 1)
         if target is None:
             target = open_output(out, shape, result.dtype, _effective_block_shape(
                 shape, block_shape, reach))

@@ -61,7 +61,8 @@ from .blocks import (
     open_output,
 )
 
-__all__ = ["OPERATIONS", "Pipeline", "PipelineResult", "Stage", "invert", "threshold"]
+__all__ = ["LECTURE_TOML", "OPERATIONS", "Pipeline", "PipelineResult", "Stage", "invert",
+           "lecture_pipeline", "load_pipeline", "threshold"]
 
 
 def _split_rows(func: Callable, x: np.ndarray, workers) -> np.ndarray:
@@ -94,7 +95,12 @@ def invert(input, maximum=None, *, workers=None):
     if maximum is None:
         maximum = np.iinfo(x.dtype).max if x.dtype.kind in "iu" else 1
     scale = dtype(maximum)
-    return _split_rows(lambda a: dtype(1) - a.astype(dtype, copy=False) / scale, x, workers)
+
+    def complement(a):
+        result = np.divide(a, scale, dtype=dtype)
+        return np.subtract(dtype(1), result, out=result)
+
+    return _split_rows(complement, x, workers)
 
 
 def threshold(input, value, above=True, *, workers=None):
@@ -379,7 +385,7 @@ class _Run:
         self.shape = shape = tuple(self.source.shape)
         self.operations = [s.operation() for s in pipeline.local]
         for operation in self.operations:
-            operation.check_blocked_arguments(shape)
+            operation.prepare(shape)
         reach = pipeline.reach(len(shape))
         block_shape = tuple(block_shape or pipeline.block_shape
                             or default_block_shape(shape, reach))
@@ -467,7 +473,7 @@ class _Run:
             self.result.computed.append(("local", block.index))
             for stage, operation in zip(self.pipeline.local, self.operations, strict=True):
                 with self.profiler.stage(stage.name):
-                    data = operation(data, block, self.n_threads)
+                    data = operation(data, block, self.n_threads, split=len(self.blocks) > 1)
             consume(block, data[block.inner])
 
     def _write_output(self, block, core):
@@ -523,10 +529,13 @@ class _Run:
         for block, lookup in zip(self.blocks, lookups, strict=True):
             if self._done("relabel", block):
                 continue
-            self.result.computed.append(("relabel", block.index))
-            with self.profiler.stage("relabel"):
-                target[block.core] = lookup.astype(self.label_dtype)[
-                    np.asarray(provisional[block.core])]
+            result_known = target is provisional and np.array_equal(lookup,
+                                                                    np.arange(len(lookup)))
+            if not result_known:  # otherwise already numbered finally, e.g. a single block
+                self.result.computed.append(("relabel", block.index))
+                with self.profiler.stage("relabel"):
+                    target[block.core] = lookup.astype(self.label_dtype)[
+                        np.asarray(provisional[block.core])]
             self._finished("relabel", block)
         with self.profiler.stage(self.pipeline.objects.name if full else "sizes"):
             self.result.sizes, self.result.objects = _merge_tables(
@@ -534,3 +543,104 @@ class _Run:
         self.result.output, self.result.count = target, count
 
 
+
+
+# The lecture's pipeline: pores of the foam (dark) smoothed, thresholded, eroded by a ball of
+# radius 12 to split touching pores, labelled, measured.
+LECTURE_TOML = """\
+# qbi-fast run lecture.toml foam.npy --output labels.zarr --objects objects.csv
+[pipeline]
+# block_shape = [64, 256, 256]   # default: the whole volume if it fits in about 16M samples
+
+[[stage]]
+name = "invert"             # 1 - x / 255 for uint8 input, as float32
+op = "invert"
+
+[[stage]]
+name = "smooth"
+op = "gaussian_filter"
+sigma = 3.0
+
+[[stage]]
+name = "pores"
+op = "threshold"
+value = 0.9
+
+[[stage]]
+name = "erode"
+op = "binary_erosion"
+structure = { ball = 12 }
+
+[[stage]]
+name = "label"
+op = "label"
+
+# Voxels per object come with every labelling; for bounding boxes and centroids too, add
+# [[stage]]
+# name = "objects"
+# op = "objects"
+"""
+
+
+def _argument(value):
+    """A TOML value as an operation argument: ``{ ball = r }``, ``{ ones = [shape] }``,
+    ``{ connectivity = c, rank = n }`` and ``{ array = [...] }`` make arrays."""
+    if not isinstance(value, dict):
+        return value
+    keys = set(value)
+    if keys == {"ball"}:
+        return ndimage.ball(value["ball"])
+    if keys == {"ones"}:
+        return np.ones(value["ones"], bool)
+    if keys == {"connectivity", "rank"}:
+        import scipy.ndimage as ndi
+
+        return ndi.generate_binary_structure(value["rank"], value["connectivity"])
+    if keys == {"array"}:
+        return np.array(value["array"])
+    msg = ("a table argument must be { ball = r }, { ones = [shape] }, "
+           f"{{ connectivity = c, rank = n }} or {{ array = [...] }}; got {value!r}")
+    raise ValueError(msg)
+
+
+def load_pipeline(source) -> Pipeline:
+    """A :class:`Pipeline` from TOML text or a ``.toml`` path: an optional ``[pipeline]`` table
+    (``block_shape``) and one ``[[stage]]`` table per stage with ``name``, ``op`` (a name from
+    :data:`OPERATIONS`), optional ``halo`` and the operation's keyword arguments (see
+    :data:`LECTURE_TOML`)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    text = source
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and source.endswith(".toml")
+                                           and "\n" not in source):
+        with open(source, "rb") as f:
+            text = f.read().decode()
+    spec = tomllib.loads(text)
+    unknown = set(spec) - {"pipeline", "stage"}
+    if unknown:
+        msg = f"unknown TOML tables {sorted(unknown)}; expected [pipeline] and [[stage]]"
+        raise ValueError(msg)
+    settings = spec.get("pipeline", {})
+    unknown = set(settings) - {"block_shape"}
+    if unknown:
+        msg = f"unknown [pipeline] settings {sorted(unknown)}; expected block_shape"
+        raise ValueError(msg)
+    stages = []
+    for i, table in enumerate(spec.get("stage", [])):
+        table = dict(table)
+        if "op" not in table:
+            msg = f"stage {i + 1} has no op"
+            raise ValueError(msg)
+        op = table.pop("op")
+        name = table.pop("name", op)
+        halo = table.pop("halo", None)
+        stages.append(Stage(name, op, halo=halo,
+                            **{k: _argument(v) for k, v in table.items()}))
+    return Pipeline(stages, block_shape=settings.get("block_shape"))
+
+
+def lecture_pipeline() -> Pipeline:
+    """The lecture's pipeline (:data:`LECTURE_TOML`)."""
+    return load_pipeline(LECTURE_TOML)

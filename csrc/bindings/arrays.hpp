@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include <vector>
@@ -20,10 +22,20 @@ inline constexpr const char* kSupportedDtypes =
     "bool, uint8, int8, uint16, int16, uint32, int32, uint64, int64, float32, float64 "
     "(native byte order)";
 
+inline bool qbi_little_endian() {
+    const std::uint16_t probe = 1;
+    unsigned char first;
+    std::memcpy(&first, &probe, 1);
+    return first == 1;
+}
+
 // The kernels' element type for a numpy dtype, or TypeError naming the supported ones.
 inline qbi::DType to_dtype(const py::dtype& dt, const char* what) {
+    // numpy writes the machine's own order as '=', but a dtype built from an explicit
+    // '<' or '>' (zarr does this) keeps that character
     const char order = dt.byteorder();
-    const bool native = order == '=' || order == '|';
+    const char machine = qbi_little_endian() ? '<' : '>';
+    const bool native = order == '=' || order == '|' || order == machine;
     const char kind = dt.kind();
     const auto size = dt.itemsize();
     if (native) {
