@@ -143,7 +143,7 @@ class Profiler:
         ]
         for r in stages:
             peak = f"{r.peak_rss / 2**20:.0f} MiB" if r.peak_rss is not None else "-"
-            mark = "  <- hotspot" if r is hot else ""
+            mark = "  <- hotspot" if r.name == hot.name else ""
             lines.append(
                 f"{r.name:<32} {r.wall:>8.3f}s {r.wall / total:>6.1%} {r.utilisation:>8.2f} "
                 f"{peak:>10}{mark}"
@@ -177,7 +177,7 @@ class Profiler:
         bottom = 0.0
         for r in stages:
             axis.bar(0, r.wall, bottom=bottom, label=f"{r.name} ({r.wall:.3g} s)",
-                     hatch="//" if r is hot else None, edgecolor="black")
+                     hatch="//" if r.name == hot.name else None, edgecolor="black")
             bottom += r.wall
         axis.set(xticks=[], ylabel="seconds", title=f"stage times (hotspot: {hot.name})")
         axis.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -62,6 +62,9 @@ def test_repeated_stages_accumulate_and_the_hotspot_is_the_longest():
     assert profiler.what_if("b", 5) == pytest.approx(amdahl.stage_speedup(share, 5))
     with pytest.raises(KeyError, match="no stage named"):
         profiler.what_if("c", 2)
+    marked = [line for line in profiler.table().splitlines() if "<- hotspot" in line]
+    assert len(marked) == 1
+    assert marked[0].startswith("b ")
 
 
 def test_a_failing_stage_is_still_recorded():

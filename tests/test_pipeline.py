@@ -1,0 +1,391 @@
+"""qbi_fast.pipeline: block-wise runs equal the whole-array chain (labels as scipy numbers the
+whole volume), regions cost only their blocks, killed runs resume to byte-identical stores, TOML
+pipelines and ``qbi-fast run``."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+import zarr
+
+from qbi_fast import data, ndimage
+from qbi_fast.cli import main
+from qbi_fast.objects import object_table
+from qbi_fast.pipeline import (
+    LECTURE_TOML,
+    Pipeline,
+    Stage,
+    invert,
+    lecture_pipeline,
+    load_pipeline,
+    threshold,
+)
+from qbi_fast.profile import Profiler
+
+SMALL_TOML = """
+[[stage]]
+name = "invert"
+op = "invert"
+
+[[stage]]
+name = "smooth"
+op = "gaussian_filter"
+sigma = 2.0
+
+[[stage]]
+name = "pores"
+op = "threshold"
+value = 0.9
+
+[[stage]]
+name = "erode"
+op = "binary_erosion"
+structure = { ball = 3 }
+
+[[stage]]
+name = "label"
+op = "label"
+"""
+
+
+@pytest.fixture(scope="module")
+def foam():
+    return data.foam((40, 64, 72), seed=3, radius_range=(3.0, 9.0))
+
+
+def _scipy_chain(foam, sigma=2.0, radius=3):
+    x = np.float32(1) - foam / np.float32(255)
+    eroded = ndi.binary_erosion(ndi.gaussian_filter(x, sigma) > 0.9, ndimage.ball(radius))
+    return ndi.label(eroded)
+
+
+def _small(objects=False):
+    stages = load_pipeline(SMALL_TOML).stages
+    if objects:
+        stages.append(Stage("objects", "objects"))
+    return Pipeline(stages)
+
+
+@pytest.mark.parametrize("block_shape", [None, (40, 64, 72), (16, 32, 40), (7, 21, 13),
+                                         (40, 5, 72)])
+def test_labelling_pipeline_equals_scipy_chain(foam, block_shape):
+    expected, n = _scipy_chain(foam)
+    assert n > 10
+    result = _small(objects=True).run(foam, block_shape=block_shape)
+    assert result.count == n
+    assert result.output.dtype == expected.dtype
+    np.testing.assert_array_equal(result.output, expected)
+    np.testing.assert_array_equal(result.sizes, np.bincount(expected.ravel(), minlength=n + 1))
+    table = object_table(expected)
+    for key, column in table.items():
+        if key.startswith("centroid"):
+            np.testing.assert_allclose(result.objects[key], column, rtol=1e-12)
+        else:
+            np.testing.assert_array_equal(result.objects[key], column)
+
+
+def test_lecture_pipeline_on_the_foam_matches_scipy():
+    foam = data.foam((48, 96, 96), seed=1)
+    x = np.float32(1) - foam / np.float32(255)
+    expected, n = ndi.label(ndi.binary_erosion(ndi.gaussian_filter(x, 3.0) > 0.9,
+                                               ndimage.ball(12)))
+    result = lecture_pipeline().run(foam, block_shape=(24, 48, 96))
+    assert result.count == n
+    np.testing.assert_array_equal(result.output, expected)
+
+
+def test_local_pipeline_equals_the_calls_in_sequence(foam):
+    pipeline = Pipeline(_small().local)
+    expected = ndimage.binary_erosion(
+        threshold(ndimage.gaussian_filter(invert(foam), 2.0), 0.9), ndimage.ball(3))
+    for block_shape in [(9, 64, 72), (5, 17, 31), (1, 1, 80)]:
+        result = pipeline.run(foam, block_shape=block_shape)
+        assert result.output.dtype == bool
+        np.testing.assert_array_equal(result.output, expected)
+
+
+def test_region_computes_only_its_blocks(foam):
+    pipeline = Pipeline(_small().local[:2])
+    whole = pipeline.run(foam, block_shape=(8, 16, 18))
+    region = (slice(10, 18), slice(20, 30), slice(None))
+    part = pipeline.run(foam, region=region, block_shape=(8, 16, 18))
+    np.testing.assert_array_equal(part.output, whole.output[region])
+    assert part.blocks == 4  # blocks tile the region: 8 planes, 10 rows, 72 columns in 18s
+    assert whole.blocks == 5 * 4 * 4
+    with pytest.raises(ValueError, match="region"):
+        _small().run(foam, region=region)
+
+
+def test_region_is_a_fraction_of_the_work(foam):
+    pipeline = Pipeline([Stage("median", ndimage.median_filter, size=5)])
+    volume = np.repeat(foam, 4, axis=0)
+    t = time.perf_counter()
+    pipeline.run(volume, block_shape=(16, 64, 72), workers=1)
+    whole = time.perf_counter() - t
+    t = time.perf_counter()
+    pipeline.run(volume, region=(slice(0, 16),), block_shape=(16, 64, 72), workers=1)
+    part = time.perf_counter() - t
+    assert part < 0.6 * whole  # one block of ten, plus its halo
+
+
+@pytest.mark.parametrize("out", ["labels.npy", "labels.zarr", "array"])
+def test_outputs(tmp_path, foam, out):
+    expected, _ = _scipy_chain(foam)
+    target = np.zeros(foam.shape, np.int32) if out == "array" else str(tmp_path / out)
+    result = _small().run(foam, target, block_shape=(16, 32, 40))
+    if out == "array":
+        assert result.output is target
+    stored = np.load(target) if out.endswith(".npy") else np.asarray(result.output[...])
+    np.testing.assert_array_equal(stored, expected)
+
+
+def test_sources(tmp_path, foam):
+    import tifffile
+
+    expected, _ = _scipy_chain(foam)
+    np.save(tmp_path / "foam.npy", foam)
+    array = zarr.create_array(store=str(tmp_path / "foam.zarr"), shape=foam.shape,
+                              chunks=(8, 32, 32), dtype=foam.dtype)
+    array[...] = foam
+    tifffile.imwrite(tmp_path / "foam.tif", foam)
+    for source in ("foam.npy", "foam.zarr", "foam.tif"):
+        result = _small().run(str(tmp_path / source), block_shape=(16, 32, 40))
+        np.testing.assert_array_equal(result.output, expected)
+
+
+def test_profiler_and_progress(foam, capsys):
+    profiler = Profiler()
+    _small().run(foam, block_shape=(20, 64, 72), profiler=profiler, progress=True)
+    names = [r.name for r in profiler.stages()]
+    for name in ("read", "invert", "smooth", "pores", "erode", "label", "write", "merge",
+                 "relabel", "sizes"):
+        assert name in names
+    assert "pipeline" in capsys.readouterr().err
+
+
+def _store_files(path: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*"))
+            if f.is_file()}
+
+
+KILLER = """
+import os, signal, sys
+from qbi_fast.pipeline import load_pipeline
+toml, source, out, phase, after = sys.argv[1:6]
+seen = []
+def on_block(p, index):
+    if p == phase:
+        seen.append(index)
+        if len(seen) == int(after):
+            os.kill(os.getpid(), signal.SIGKILL)
+load_pipeline(toml).run(source, out, block_shape=(10, 32, 36), on_block=on_block)
+"""
+
+
+@pytest.mark.parametrize(("toml", "phase", "after"), [
+    (SMALL_TOML, "local", 5),
+    (SMALL_TOML, "relabel", 3),
+    ("\n".join(SMALL_TOML.split("\n")[:-5]), "local", 7),  # no label stage
+], ids=["label-killed-labelling", "label-killed-relabelling", "local-killed"])
+def test_killed_run_resumes_to_identical_store(tmp_path, foam, toml, phase, after):
+    (tmp_path / "p.toml").write_text(toml)
+    np.save(tmp_path / "foam.npy", foam)
+    source, out = str(tmp_path / "foam.npy"), str(tmp_path / "out.zarr")
+    killed = subprocess.run([sys.executable, "-c", KILLER, str(tmp_path / "p.toml"), source,
+                             out, phase, str(after)], capture_output=True, text=True,
+                            timeout=300, check=False, cwd=tmp_path)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pipeline = load_pipeline(toml)
+    resumed = pipeline.run(source, out, block_shape=(10, 32, 36))
+    n_blocks = resumed.blocks
+    assert n_blocks == 4 * 2 * 2
+    local = [i for p, i in resumed.computed if p == "local"]
+    relabel = [i for p, i in resumed.computed if p == "relabel"]
+    if phase == "local":
+        assert len(local) == n_blocks - after
+        assert len(relabel) == (n_blocks if pipeline.label else 0)
+    else:
+        assert local == []
+        assert len(relabel) == n_blocks - after
+    fresh = pipeline.run(source, str(tmp_path / "fresh.zarr"), block_shape=(10, 32, 36))
+    np.testing.assert_array_equal(resumed.output[...], fresh.output[...])
+    assert resumed.count == fresh.count
+    np.testing.assert_array_equal(resumed.sizes, fresh.sizes) if pipeline.label else None
+    assert _store_files(tmp_path / "out.zarr") == _store_files(tmp_path / "fresh.zarr")
+    again = pipeline.run(source, out, block_shape=(10, 32, 36))
+    assert again.computed == []  # finished runs are not recomputed
+    assert again.count == fresh.count
+
+
+def test_kill_9_from_outside_then_resume_with_the_cli(tmp_path):
+    foam = data.foam((96, 96, 96), seed=4, radius_range=(3.0, 9.0))
+    np.save(tmp_path / "foam.npy", foam)
+    (tmp_path / "p.toml").write_text(SMALL_TOML.replace("ball = 3", "ball = 5"))
+    command = [sys.executable, "-m", "qbi_fast", "run", str(tmp_path / "p.toml"),
+               str(tmp_path / "foam.npy"), "-o", str(tmp_path / "out.zarr"), "--block-shape",
+               "8", "48", "48", "--workers", "1", "--no-progress"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=tmp_path)
+    run_dir = tmp_path / "out.zarr.run"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if run_dir.exists() and len(list(run_dir.glob("local-*.done"))) >= 3:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    finished_before = len(list(run_dir.glob("*.done")))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(command[3:]) == 0
+    if process.returncode == -signal.SIGKILL:
+        assert f"{finished_before} block steps were already done" in out.getvalue()
+    expected, n = ndi.label(ndi.binary_erosion(
+        ndi.gaussian_filter(np.float32(1) - foam / np.float32(255), 2.0) > 0.9,
+        ndimage.ball(5)))
+    assert f"{n} objects" in out.getvalue()
+    np.testing.assert_array_equal(zarr.open_array(str(tmp_path / "out.zarr"))[...], expected)
+
+
+def test_changed_pipeline_or_block_shape_starts_over(tmp_path, foam):
+    out = str(tmp_path / "out.zarr")
+    first = _small().run(foam, out, block_shape=(20, 32, 36))
+    assert len(first.computed) == 2 * first.blocks
+    assert _small().run(foam, out, block_shape=(20, 32, 36)).computed == []
+    assert len(_small().run(foam, out, block_shape=(20, 64, 36)).computed) == 2 * 4
+    other = Pipeline(_small().stages[:1] + [Stage("smooth", ndimage.gaussian_filter, sigma=1.0)]
+                     + _small().stages[2:])
+    assert len(other.run(foam, out, block_shape=(20, 64, 36)).computed) == 2 * 4
+    changed = foam.copy()
+    changed[0, 0, 0] ^= 1
+    assert len(_small().run(changed, out, block_shape=(20, 64, 36)).computed) == 2 * 4
+
+
+def test_invert_and_threshold():
+    x = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    np.testing.assert_array_equal(invert(x), np.float32(1) - x / np.float32(255))
+    assert invert(x).dtype == np.float32
+    assert invert(x.astype(np.float64)).dtype == np.float64
+    np.testing.assert_array_equal(invert(x.astype(np.int16), 100),
+                                  np.float32(1) - x.astype(np.int16) / np.float32(100))
+    big = np.random.default_rng(0).integers(0, 65535, (40, 200, 200), dtype=np.uint16)
+    np.testing.assert_array_equal(invert(big, workers=2), invert(big, workers=1))
+    np.testing.assert_array_equal(threshold(big, 30000, workers=2), big > 30000)
+    np.testing.assert_array_equal(threshold(big, 30000, above=False), big < 30000)
+    with pytest.raises(TypeError, match="real numeric"):
+        invert(np.zeros(3, complex))
+
+
+def test_toml_arguments_and_errors(tmp_path):
+    pipeline = load_pipeline(LECTURE_TOML)
+    assert [s.name for s in pipeline.stages] == ["invert", "smooth", "pores", "erode", "label"]
+    np.testing.assert_array_equal(pipeline.stages[3].kwargs["structure"], ndimage.ball(12))
+    path = tmp_path / "p.toml"
+    path.write_text(LECTURE_TOML)
+    assert [s.name for s in load_pipeline(str(path)).stages] == [s.name for s in pipeline.stages]
+    assert [s.name for s in load_pipeline(path).stages] == [s.name for s in pipeline.stages]
+    tables = load_pipeline("""
+[pipeline]
+block_shape = [4, 5, 6]
+[[stage]]
+op = "binary_dilation"
+structure = { connectivity = 2, rank = 3 }
+[[stage]]
+name = "box"
+op = "binary_erosion"
+structure = { ones = [3, 1, 3] }
+[[stage]]
+name = "given"
+op = "binary_opening"
+structure = { array = [[0, 1, 0], [1, 1, 1], [0, 1, 0]] }
+""")
+    assert tables.block_shape == (4, 5, 6)
+    assert tables.stages[0].name == "binary_dilation"
+    assert tables.stages[0].kwargs["structure"].sum() == 19
+    assert tables.stages[1].kwargs["structure"].shape == (3, 1, 3)
+    assert tables.stages[2].kwargs["structure"].sum() == 5
+    for text, match in [
+        ('[[stage]]\nop = "nonsense"', "unknown operation"),
+        ('[[stage]]\nname = "x"', "no op"),
+        ('[other]\n[[stage]]\nop = "invert"', "unknown TOML tables"),
+        ('[pipeline]\nworkers = 2\n[[stage]]\nop = "invert"', "unknown \\[pipeline\\]"),
+        ('[[stage]]\nop = "binary_erosion"\nstructure = { cube = 3 }', "table argument"),
+        ("", "at least one stage"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            load_pipeline(text)
+
+
+def test_pipeline_shape_rules():
+    label = Stage("label", ndimage.label)
+    smooth = Stage("smooth", ndimage.gaussian_filter, sigma=1)
+    objects = Stage("objects", "objects")
+    for stages in ([label, smooth], [smooth, label, Stage("l2", ndimage.label)],
+                   [smooth, objects], [smooth, objects, label]):
+        with pytest.raises(ValueError, match="at most one"):
+            Pipeline(stages)
+    with pytest.raises(ValueError, match="unique"):
+        Pipeline([smooth, smooth])
+    with pytest.raises(TypeError, match="halo"):
+        Pipeline([Stage("mine", np.sqrt)]).run(np.ones((4, 4)))
+    result = Pipeline([Stage("mine", np.sqrt, halo=0)]).run(np.full((4, 4), 4.0),
+                                                            block_shape=(3, 3))
+    np.testing.assert_array_equal(result.output, np.full((4, 4), 2.0))
+    with pytest.raises(ValueError, match="block_shape"):
+        Pipeline([smooth]).run(np.ones((4, 4)), block_shape=(2, 2, 2))
+
+
+def test_cli_run_writes_profile_figure_and_objects(tmp_path, foam):
+    pytest.importorskip("matplotlib").use("Agg")
+    np.save(tmp_path / "foam.npy", foam)
+    (tmp_path / "p.toml").write_text(SMALL_TOML + '\n[[stage]]\nname = "objects"\n'
+                                     'op = "objects"\n')
+    expected, n = _scipy_chain(foam)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = main(["run", str(tmp_path / "p.toml"), str(tmp_path / "foam.npy"),
+                       "-o", str(tmp_path / "labels.npy"), "--block-shape", "20", "32", "40",
+                       "--profile", str(tmp_path / "p.json"), "--plot", str(tmp_path / "p.png"),
+                       "--objects", str(tmp_path / "o.csv"), "--sqlite", str(tmp_path / "s.db"),
+                       "--no-progress"])
+    text = out.getvalue()
+    assert status == 0, text
+    assert f"{n} objects" in text
+    assert "<- hotspot" in text
+    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), expected)
+    report = json.loads((tmp_path / "p.json").read_text())
+    assert report["count"] == n
+    assert report["blocks"] == 2 * 2 * 2
+    assert {s["name"] for s in report["stages"]} >= {"smooth", "erode", "label"}
+    assert (tmp_path / "p.png").stat().st_size > 1000
+    lines = (tmp_path / "o.csv").read_text().splitlines()
+    assert len(lines) == n + 1
+    assert lines[0].startswith("label,voxels,bbox_start_0")
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        rows = db.execute("SELECT sample, COUNT(*), SUM(voxels) FROM objects GROUP BY sample"
+                          ).fetchall()
+    db.close()
+    assert rows == [("foam", n, int(np.count_nonzero(expected)))]
+
+
+def test_cli_run_example_and_usage(tmp_path, capsys):
+    assert main(["run", "--example"]) == 0
+    assert capsys.readouterr().out == LECTURE_TOML
+    with pytest.raises(SystemExit):
+        main(["run", "only.toml"])
+    assert "required" in capsys.readouterr().err
+    help_text = subprocess.run([sys.executable, "-m", "qbi_fast", "run", "--help"],
+                               capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    assert "resumed" in help_text
+    assert "--block-shape" in help_text
