@@ -281,7 +281,7 @@ def test_invert_and_threshold():
                                   np.float32(1) - x.astype(np.int16) / np.float32(100))
     big = np.random.default_rng(0).integers(0, 65535, (40, 200, 200), dtype=np.uint16)
     np.testing.assert_array_equal(invert(big, workers=2), invert(big, workers=1))
-    np.testing.assert_array_equal(threshold(big, 30000, workers=2), big > 30000)
+    np.testing.assert_array_equal(threshold(big, 30000), big > 30000)
     np.testing.assert_array_equal(threshold(big, 30000, above=False), big < 30000)
     with pytest.raises(TypeError, match="real numeric"):
         invert(np.zeros(3, complex))
