@@ -273,7 +273,10 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
         table = result.objects or {"label": np.arange(1, result.count + 1, dtype=np.int64),
                                    "voxels": result.sizes[1:]}
         if objects_csv:
-            objects.write_csv(table, objects_csv)
+            if objects_csv.endswith(".parquet"):
+                objects.write_parquet(table, objects_csv)
+            else:
+                objects.write_csv(table, objects_csv)
             print(f"{result.count} objects written to {objects_csv}", file=out)
         if sqlite:
             name = sample or os.path.splitext(os.path.basename(os.fspath(source)))[0]
@@ -341,7 +344,8 @@ def main(argv=None) -> int:
     run.add_argument("--workers", type=int, default=None, help="threads (default: all available)")
     run.add_argument("--profile", metavar="FILE.json", help="write the stage profile as JSON")
     run.add_argument("--plot", metavar="FILE.png", help="write the stage profile as a figure")
-    run.add_argument("--objects", metavar="FILE.csv", help="write the per-object table as CSV")
+    run.add_argument("--objects", metavar="FILE.csv|FILE.parquet",
+                     help="write the per-object table as CSV, or Parquet (needs pyarrow)")
     run.add_argument("--sqlite", metavar="FILE.sqlite",
                      help="append the per-object table to this database (one row per object, "
                      "with a sample column)")

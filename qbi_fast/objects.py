@@ -1,5 +1,6 @@
 """Per-object results of a labelled volume: one row per label (voxel count, bounding box,
-centroid), written as CSV or into an SQLite database that collects many samples in one table.
+centroid), written as CSV or Parquet, or into an SQLite database that collects many samples in
+one table.
 
     table = object_table(labels)                       # dict of equal-length numpy columns
     write_csv(table, "objects.csv")
@@ -16,7 +17,7 @@ import numpy as np
 
 from .ndimage import find_objects, label_sizes
 
-__all__ = ["object_table", "write_csv", "write_sqlite"]
+__all__ = ["object_table", "write_csv", "write_parquet", "write_sqlite"]
 
 # Centroid sums run over slabs of about this many voxels, so no volume-sized index array exists.
 _SLAB_VOXELS = 1 << 22
@@ -79,6 +80,17 @@ def write_csv(table: dict[str, np.ndarray], path) -> None:
         writer = csv.writer(f)
         writer.writerow(names)
         writer.writerows(zip(*(table[n].tolist() for n in names), strict=True))
+
+
+def write_parquet(table: dict[str, np.ndarray], path) -> None:
+    """Write an :func:`object_table` as a Parquet file (needs pyarrow)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as error:
+        msg = "writing Parquet needs pyarrow: pip install pyarrow"
+        raise ImportError(msg) from error
+    pq.write_table(pa.table({name: np.asarray(column) for name, column in table.items()}), path)
 
 
 def write_sqlite(table: dict[str, np.ndarray], path, sample: str, table_name: str = "objects"

@@ -69,6 +69,18 @@ def test_csv_round_trip(tmp_path):
     assert [float(r["centroid_1"]) for r in rows] == table["centroid_1"].tolist()
 
 
+def test_parquet_round_trip(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    labels, _ = ndi.label(np.random.default_rng(7).random((9, 11, 5)) < 0.4)
+    table = objects.object_table(labels)
+    objects.write_parquet(table, tmp_path / "objects.parquet")
+    read = pq.read_table(tmp_path / "objects.parquet")
+    assert read.column_names == list(table)
+    for name, column in table.items():
+        np.testing.assert_array_equal(read.column(name).to_numpy(), column)
+        assert read.column(name).to_numpy().dtype == column.dtype
+
+
 def test_sqlite_collects_samples_for_sql_queries(tmp_path):
     path = tmp_path / "study.sqlite"
     expected = {}

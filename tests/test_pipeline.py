@@ -377,6 +377,11 @@ def test_cli_run_writes_profile_figure_and_objects(tmp_path, foam):
                           ).fetchall()
     db.close()
     assert rows == [("foam", n, int(np.count_nonzero(expected)))]
+    pq = pytest.importorskip("pyarrow.parquet")
+    with redirect_stdout(io.StringIO()):
+        assert main(["run", str(tmp_path / "p.toml"), str(tmp_path / "foam.npy"),
+                     "--objects", str(tmp_path / "o.parquet"), "--no-progress"]) == 0
+    assert pq.read_table(tmp_path / "o.parquet").num_rows == n
 
 
 def test_cli_run_example_and_usage(tmp_path, capsys):
