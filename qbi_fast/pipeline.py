@@ -189,6 +189,28 @@ def _describe(value):
     return repr(value)
 
 
+def _source_identity(source):
+    """What tells a run's input apart from another of the same shape: the contents of an array
+    in memory; for files, their paths with modification times and sizes (a file rewritten in
+    place keeps neither)."""
+    if isinstance(source, np.memmap) and source.filename:
+        paths = [source.filename]
+    elif isinstance(source, np.ndarray):
+        return _describe(source)["array"]
+    elif hasattr(source, "files"):  # TiffStack
+        paths = source.files
+    else:  # zarr: its directory and the files directly in it
+        root = str(getattr(source, "store_path", ""))
+        root = root.removeprefix("file://")
+        paths = [root] + sorted(os.path.join(root, n) for n in os.listdir(root)) \
+            if os.path.isdir(root) else []
+    stamps = []
+    for path in paths:
+        info = os.stat(path)
+        stamps.append([os.path.abspath(path), info.st_mtime_ns, info.st_size])
+    return stamps or repr(source)
+
+
 class _RunRecord:
     """The ``<out>.run`` directory of a resumable run: the run's fingerprint, one marker file per
     finished block and phase, and the label phase's per-block summaries."""
@@ -351,8 +373,7 @@ class Pipeline:
             "stages": [[s.name, _describe(s.func), _describe(s.args), _describe(s.kwargs),
                         _describe(s.halo)] for s in self.stages],
             "source": {"shape": list(source.shape), "dtype": str(np.dtype(source.dtype)),
-                       "where": _describe(getattr(source, "store_path", None)
-                                          or getattr(source, "filename", None))},
+                       "identity": _source_identity(source)},
             "block_shape": list(block_shape),
             "region": None if region is None else [[r.start, r.stop] for r in region],
         }

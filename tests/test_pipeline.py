@@ -269,7 +269,15 @@ def test_changed_pipeline_or_block_shape_starts_over(tmp_path, foam):
     assert len(other.run(foam, out, block_shape=(20, 64, 36)).computed) == 2 * 4
     changed = foam.copy()
     changed[0, 0, 0] ^= 1
-    assert len(_small().run(changed, out, block_shape=(20, 64, 36)).computed) == 2 * 4
+    assert len(other.run(changed, out, block_shape=(20, 64, 36)).computed) == 2 * 4
+    np.save(str(tmp_path / "foam.npy"), foam)
+    assert len(other.run(str(tmp_path / "foam.npy"), out, block_shape=(20, 64, 36)).computed) \
+        == 2 * 4
+    assert other.run(str(tmp_path / "foam.npy"), out, block_shape=(20, 64, 36)).computed == []
+    time.sleep(0.01)
+    np.save(str(tmp_path / "foam.npy"), changed)  # rewritten: a new modification time
+    assert len(other.run(str(tmp_path / "foam.npy"), out, block_shape=(20, 64, 36)).computed) \
+        == 2 * 4
 
 
 def test_invert_and_threshold():
