@@ -354,6 +354,16 @@ class Operation:
                 raise RuntimeError(msg)
 
 
+def check_not_aliased(out, source, reach: Reach, n_blocks: int) -> None:
+    """Refuse an output that shares memory with the source when blocks read a halo: a block
+    written early would change the halo a later block reads."""
+    if n_blocks > 1 and any(reach.halo) and isinstance(out, np.ndarray) \
+            and isinstance(source, np.ndarray) and np.may_share_memory(out, source):
+        msg = ("out shares memory with the source, and blocks read around their cores: give "
+               "another output, or one block")
+        raise ValueError(msg)
+
+
 def _reader(source, blocks: list[Block], key) -> Iterator[tuple[Block, np.ndarray]]:
     """Blocks with their data, the next one read on a second thread while this one is used."""
     with ThreadPoolExecutor(1) as pool:
@@ -409,6 +419,7 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
         return label_blocks(source, *args, out=out, block_shape=block_shape, workers=n_threads,
                             progress=progress, **kwargs)
     blocks = list(iter_blocks(shape, block_shape, reach))
+    check_not_aliased(out, source, reach, len(blocks))
     bar = _progress_bar(progress, len(blocks), operation.name)
     target = None
     for block, data in _reader(source, blocks, lambda b: b.outer):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import math
 import os
@@ -55,6 +56,7 @@ from .blocks import (
     _normalise_region,
     _progress_bar,
     _reader,
+    check_not_aliased,
     default_block_shape,
     iter_blocks,
     open_array,
@@ -261,8 +263,6 @@ class _RunRecord:
 
 
 def _pack_summary(chunk: labelling.ChunkLabels, table: dict) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     arrays = {"count": np.int64(chunk.count), "first": chunk.first}
     arrays.update({f"face_{a}_{i}": plane for (a, i), plane in chunk.faces.items()})
@@ -272,8 +272,6 @@ def _pack_summary(chunk: labelling.ChunkLabels, table: dict) -> bytes:
 
 
 def _unpack_summary(data: bytes, block: Block, volume_shape) -> tuple:
-    import io
-
     stored = np.load(io.BytesIO(data))
     faces = {}
     for key in stored.files:
@@ -349,9 +347,9 @@ class Pipeline:
             msg = f"stage names must be unique; got {names}"
             raise ValueError(msg)
         kinds = [s.kind for s in self.stages]
-        order = "".join({"local": "l", "label": "L", "objects": "o"}[k] for k in kinds)
-        if not (order.rstrip("o").rstrip("L").count("L") == 0 and order.count("L") <= 1
-                and order.count("o") <= 1 and ("o" not in order or order.endswith("Lo"))):
+        n_local = kinds.count("local")
+        if kinds[:n_local] != ["local"] * n_local or \
+                kinds[n_local:] not in ([], ["label"], ["label", "objects"]):
             msg = ("stages must be local stages, then at most one label stage, then at most one "
                    f"objects stage; got {kinds}")
             raise ValueError(msg)
@@ -422,6 +420,7 @@ class _Run:
         self.shift = (0,) * len(shape) if region is None else tuple(r.start for r in self.region)
         self.chunk_shape = _effective_block_shape(shape, block_shape, reach)
         self.blocks = list(iter_blocks(shape, block_shape, reach, self.region))
+        check_not_aliased(out, self.source, reach, len(self.blocks))
         self.out = out
         self.record = None
         if isinstance(out, str | os.PathLike) and os.fspath(out).rstrip("/").endswith(".zarr"):

@@ -1024,3 +1024,16 @@ def test_zarr_source_wider_than_a_byte(assert_same, tmp_path, dtype):
 def test_tiffstack_leading_ellipsis(assert_same, tiff_sources, kind):
     x, paths = tiff_sources
     assert_same(blocks.TiffStack(paths[kind])[..., 0], x[..., 0])
+
+
+def test_output_aliasing_the_source_is_refused_when_blocks_read_a_halo():
+    x = np.random.default_rng(9).random((12, 13))
+    with pytest.raises(ValueError, match="shares memory"):
+        blocks.apply(ndimage.gaussian_filter, x, sigma=1, out=x, block_shape=(4, 13))
+    expected = ndimage.gaussian_filter(x, 1)
+    assert blocks.apply(ndimage.gaussian_filter, x, sigma=1, out=x) is x  # one block: fine
+    np.testing.assert_array_equal(x, expected)
+    y = np.random.default_rng(9).random((12, 13))
+    roots = np.sqrt(y)
+    np.testing.assert_array_equal(blocks.apply(np.sqrt, y, halo=0, out=y, block_shape=(4, 5)),
+                                  roots)  # no halo: in place is safe

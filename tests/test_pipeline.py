@@ -33,30 +33,9 @@ from qbi_fast.pipeline import (
 )
 from qbi_fast.profile import Profiler
 
-SMALL_TOML = """
-[[stage]]
-name = "invert"
-op = "invert"
-
-[[stage]]
-name = "smooth"
-op = "gaussian_filter"
-sigma = 2.0
-
-[[stage]]
-name = "pores"
-op = "threshold"
-value = 0.9
-
-[[stage]]
-name = "erode"
-op = "binary_erosion"
-structure = { ball = 3 }
-
-[[stage]]
-name = "label"
-op = "label"
-"""
+# The lecture pipeline, smaller: a volume of 40 x 64 x 72 has few pores wider than ball(12).
+SMALL_TOML = LECTURE_TOML.replace("sigma = 3.0", "sigma = 2.0").replace("ball = 12", "ball = 3")
+LOCAL_TOML = SMALL_TOML[:SMALL_TOML.index('[[stage]]\nname = "label"')]
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +175,7 @@ load_pipeline(toml).run(source, out, block_shape=(10, 32, 36), on_block=on_block
 @pytest.mark.parametrize(("toml", "phase", "after"), [
     (SMALL_TOML, "local", 5),
     (SMALL_TOML, "relabel", 3),
-    ("\n".join(SMALL_TOML.split("\n")[:-5]), "local", 7),  # no label stage
+    (LOCAL_TOML, "local", 7),
 ], ids=["label-killed-labelling", "label-killed-relabelling", "local-killed"])
 def test_killed_run_resumes_to_identical_store(tmp_path, foam, toml, phase, after):
     (tmp_path / "p.toml").write_text(toml)
@@ -352,6 +331,9 @@ def test_pipeline_shape_rules():
     np.testing.assert_array_equal(result.output, np.full((4, 4), 2.0))
     with pytest.raises(ValueError, match="block_shape"):
         Pipeline([smooth]).run(np.ones((4, 4)), block_shape=(2, 2, 2))
+    x = np.ones((20, 8))
+    with pytest.raises(ValueError, match="shares memory"):
+        Pipeline([smooth]).run(x, x, block_shape=(4, 8))
 
 
 def test_cli_run_writes_profile_figure_and_objects(tmp_path, foam):
