@@ -1,6 +1,6 @@
 """Print speed ratios from a pytest-benchmark JSON file: for every benchmark group, each
 implementation's median time and how many times faster than the reference it ran (same group,
-same run): scipy for ndimage functions, algotom for ring removal.
+same run): scipy for ndimage functions, algotom for ring removal, dask-image on dask arrays.
 
     python bench/ratios.py results.json
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+
+REFERENCES = ("scipy", "algotom", "dask-image")
 
 
 def ratios(path: str) -> list[str]:
@@ -31,7 +33,7 @@ def ratios(path: str) -> list[str]:
     for group in sorted(groups):
         rows = groups[group]
         reference = min(
-            (t for label, t in rows if label.startswith(("scipy", "algotom"))), default=None
+            (t for label, t in rows if label.startswith(REFERENCES)), default=None
         )
         for label, t in sorted(rows, key=lambda r: r[1]):
             ratio = f"{reference / t:.1f}x" if reference else "-"

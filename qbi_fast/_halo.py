@@ -141,6 +141,11 @@ def _sinograms(args, ndim):
     return Reach((0,) * ndim, whole)
 
 
+def _profiles(args, ndim):
+    """Stripe detection: each line along the last axis is one whole profile."""
+    return Reach((0,) * ndim, (False,) * (ndim - 1) + (True,))
+
+
 _RULES = {
     ndimage.gaussian_filter: _gaussian,
     ndimage.gaussian_filter1d: _gaussian1d,
@@ -162,6 +167,7 @@ _RULES = {
 }
 _RULES.update({getattr(tomo, name): _sinograms for name in tomo.__all__
                if name.startswith("remove_")})
+_RULES[tomo.detect_stripe] = _profiles
 
 
 def _wavelet_level(args, shape):

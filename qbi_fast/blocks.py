@@ -37,7 +37,7 @@ from ._threads import resolve_workers
 from .ndimage import label as _label
 
 __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "iter_blocks",
-           "open_array", "open_output"]
+           "open_array", "open_output", "outer_slice"]
 
 # Default blocks hold at most this many samples with their halo: about 0.5 GB for a
 # float32 pipeline of several stages.
@@ -229,11 +229,11 @@ def iter_blocks(shape, block_shape, reach: Reach | None = None, region=None) -> 
     for index, start in enumerate(itertools.product(*starts)):
         core = tuple(slice(s, min(s + b, r.stop))
                      for s, b, r in zip(start, block_shape, region, strict=True))
-        yield Block(index, core, tuple(_outer(c, h, n)
+        yield Block(index, core, tuple(outer_slice(c, h, n)
                                        for c, h, n in zip(core, reach.halo, shape, strict=True)))
 
 
-def _outer(core: slice, halo: int, n: int) -> slice:
+def outer_slice(core: slice, halo: int, n: int) -> slice:
     """``core`` widened by ``halo`` on both sides, clipped to 0..n and, where clipped, widened
     on the other side to the window length 2 halo + 1 (some kernels choose their algorithm by
     whether the input is shorter than the window)."""

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import scipy.ndimage as ndi
 
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import (
     check_axes,
@@ -57,6 +58,7 @@ def _axis_weights(sigma, order, truncate, radius) -> np.ndarray:
     return _gaussian_kernel(sigma, order, lw)[::-1]
 
 
+@accepts_dask("local")
 def gaussian_filter1d(
     input,
     sigma,
@@ -98,6 +100,7 @@ def gaussian_filter1d(
     return run_passes(input_array, output, passes, n_threads)
 
 
+@accepts_dask("local")
 def gaussian_filter(
     input,
     sigma,

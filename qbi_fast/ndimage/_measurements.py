@@ -9,6 +9,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from .. import _core
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import kernel_dtype
 
@@ -24,6 +25,30 @@ def _integer_kernel_dtype(dtype: np.dtype) -> bool:
     return kernel_dtype(dtype) and dtype.kind in "iu"
 
 
+def label_structure(input, structure, *, check_symmetry: bool) -> np.ndarray:
+    """``structure`` (default: connectivity 1) as a bool array, after scipy's checks against
+    ``input`` (any array with ``ndim`` and ``dtype``), raising what scipy raises."""
+    if np.iscomplexobj(input):
+        msg = "Complex type not supported"
+        raise TypeError(msg)
+    if structure is None:
+        structure = ndi.generate_binary_structure(input.ndim, 1)
+    structure = np.asarray(structure, dtype=bool)
+    if structure.ndim != input.ndim:
+        msg = "structure and input must have equal rank"
+        raise RuntimeError(msg)
+    for n in structure.shape:
+        if n != 3:
+            msg = "structure dimensions must be equal to 3"
+            raise ValueError(msg)
+    if check_symmetry and not np.array_equal(
+            structure, structure[(slice(None, None, -1),) * structure.ndim]):
+        msg = "Structuring element is not symmetric"
+        raise AssertionError(msg)  # scipy's (a failed assert in its Cython kernel)
+    return structure
+
+
+@accepts_dask("label")
 def label(input, structure=None, output=None, *, workers=None):
     """Connected-component labelling; a drop-in for ``scipy.ndimage.label``.
 
@@ -44,19 +69,7 @@ def label(input, structure=None, output=None, *, workers=None):
     """
     n_threads = resolve_workers(workers)
     input = np.asarray(input)
-    if np.iscomplexobj(input):
-        msg = "Complex type not supported"
-        raise TypeError(msg)
-    if structure is None:
-        structure = ndi.generate_binary_structure(input.ndim, 1)
-    structure = np.asarray(structure, dtype=bool)
-    if structure.ndim != input.ndim:
-        msg = "structure and input must have equal rank"
-        raise RuntimeError(msg)
-    for n in structure.shape:
-        if n != 3:
-            msg = "structure dimensions must be equal to 3"
-            raise ValueError(msg)
+    structure = label_structure(input, structure, check_symmetry=False)
     need_64bits = input.size >= 2**31 - 2
     default_dtype = np.intp if need_64bits else np.int32
     if isinstance(output, np.ndarray):
@@ -75,9 +88,7 @@ def label(input, structure=None, output=None, *, workers=None):
     if not kernel_dtype(input.dtype) or not _integer_kernel_dtype(output.dtype):
         n = ndi.label(input, structure, output)
         return n if caller_output else (output, n)
-    if not np.array_equal(structure, structure[(slice(None, None, -1),) * structure.ndim]):
-        msg = "Structuring element is not symmetric"
-        raise AssertionError(msg)  # scipy's (a failed assert in its Cython kernel)
+    label_structure(input, structure, check_symmetry=True)
     if not output.flags.writeable:
         msg = "output array is read-only."
         raise ValueError(msg)
@@ -93,6 +104,7 @@ def label(input, structure=None, output=None, *, workers=None):
     return n if caller_output else (target, n)
 
 
+@accepts_dask("label_sizes")
 def label_sizes(labels, max_label=None, *, workers=None) -> np.ndarray:
     """Samples per label: ``counts[l]`` for ``l`` in ``0 .. max_label`` (default: the largest
     label), as int64; ``counts[0]`` is the background. Negative labels and labels above
@@ -117,6 +129,7 @@ def label_sizes(labels, max_label=None, *, workers=None) -> np.ndarray:
     return _core.label_sizes(labels, max_label, n_threads)
 
 
+@accepts_dask("find_objects")
 def find_objects(input, max_label=0, *, workers=None):
     """Bounding boxes of labels; a drop-in for ``scipy.ndimage.find_objects`` (a list of tuples
     of slices, None for labels that do not occur), computed in parallel."""
@@ -134,6 +147,7 @@ def find_objects(input, max_label=0, *, workers=None):
             for box in boxes]
 
 
+@accepts_dask("sum_labels", array_arguments=2)
 def sum_labels(input, labels=None, index=None):
     """``scipy.ndimage.sum_labels`` itself (re-exported so the module offers the whole
     measure-after-label step; sums of floats depend on their order, which scipy fixes)."""

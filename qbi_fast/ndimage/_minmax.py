@@ -11,6 +11,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from .. import _core
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import (
     as_c_double,
@@ -236,6 +237,7 @@ def _min_or_max_filter1d(input, size, axis, output, mode, cval, origin, minimum,
     return output
 
 
+@accepts_dask("local")
 def minimum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None):
     """1-d minimum filter along one axis; a drop-in for ``scipy.ndimage.minimum_filter1d``."""
@@ -244,6 +246,7 @@ def minimum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
         lambda: ndi.minimum_filter1d(input, size, axis, output, mode, cval, origin))
 
 
+@accepts_dask("local")
 def maximum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None):
     """1-d maximum filter along one axis; a drop-in for ``scipy.ndimage.maximum_filter1d``."""
@@ -252,6 +255,7 @@ def maximum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
         lambda: ndi.maximum_filter1d(input, size, axis, output, mode, cval, origin))
 
 
+@accepts_dask("local")
 def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                    origin=0, *, axes=None, workers=None):
     """Minimum filter; a drop-in for ``scipy.ndimage.minimum_filter``."""
@@ -261,6 +265,7 @@ def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect"
                                         axes=axes))
 
 
+@accepts_dask("local")
 def maximum_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                    origin=0, *, axes=None, workers=None):
     """Maximum filter; a drop-in for ``scipy.ndimage.maximum_filter``."""
@@ -276,6 +281,7 @@ def _check_grey_arguments(size, footprint, structure):
         raise ValueError(msg)
 
 
+@accepts_dask("local")
 def grey_erosion(input, size=None, footprint=None, structure=None, output=None, mode="reflect",
                  cval=0.0, origin=0, *, axes=None, workers=None):
     """Grey erosion (minimum of input - structure over the footprint); a drop-in for
@@ -287,6 +293,7 @@ def grey_erosion(input, size=None, footprint=None, structure=None, output=None, 
                                       origin, axes=axes))
 
 
+@accepts_dask("local")
 def grey_dilation(input, size=None, footprint=None, structure=None, output=None, mode="reflect",
                   cval=0.0, origin=0, *, axes=None, workers=None):
     """Grey dilation (maximum of input + structure over the reflected footprint); a drop-in for
@@ -322,6 +329,7 @@ def grey_dilation(input, size=None, footprint=None, structure=None, output=None,
                               False, axes_, workers, scipy_call)
 
 
+@accepts_dask("local")
 def grey_opening(input, size=None, footprint=None, structure=None, output=None, mode="reflect",
                  cval=0.0, origin=0, *, axes=None, workers=None):
     """Grey opening (erosion, then dilation); a drop-in for ``scipy.ndimage.grey_opening``."""
@@ -333,6 +341,7 @@ def grey_opening(input, size=None, footprint=None, structure=None, output=None, 
                          axes=axes, workers=workers)
 
 
+@accepts_dask("local")
 def grey_closing(input, size=None, footprint=None, structure=None, output=None, mode="reflect",
                  cval=0.0, origin=0, *, axes=None, workers=None):
     """Grey closing (dilation, then erosion); a drop-in for ``scipy.ndimage.grey_closing``."""

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from .. import _core
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import check_axes, get_output, kernel_dtype, normalize_sequence
 from ._rank import _expand_footprint, _expand_origin
@@ -186,6 +187,7 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
     return target
 
 
+@accepts_dask("local")
 def binary_erosion(input, structure=None, iterations=1, mask=None, output=None, border_value=0,
                    origin=0, brute_force=False, *, axes=None, workers=None):
     """Binary erosion; a drop-in for ``scipy.ndimage.binary_erosion``."""
@@ -198,6 +200,7 @@ def binary_erosion(input, structure=None, iterations=1, mask=None, output=None, 
                            False, brute_force, axes, workers, scipy_call)
 
 
+@accepts_dask("local")
 def binary_dilation(input, structure=None, iterations=1, mask=None, output=None, border_value=0,
                     origin=0, brute_force=False, *, axes=None, workers=None):
     """Binary dilation; a drop-in for ``scipy.ndimage.binary_dilation`` (computed as scipy does:
@@ -223,6 +226,7 @@ def binary_dilation(input, structure=None, iterations=1, mask=None, output=None,
                            True, brute_force, axes, workers, scipy_call)
 
 
+@accepts_dask("local")
 def binary_opening(input, structure=None, iterations=1, output=None, origin=0, mask=None,
                    border_value=0, brute_force=False, *, axes=None, workers=None):
     """Binary opening (erosion, then dilation); a drop-in for ``scipy.ndimage.binary_opening``."""
@@ -236,6 +240,7 @@ def binary_opening(input, structure=None, iterations=1, output=None, origin=0, m
                            brute_force, axes=axes, workers=workers)
 
 
+@accepts_dask("local")
 def binary_closing(input, structure=None, iterations=1, output=None, origin=0, mask=None,
                    border_value=0, brute_force=False, *, axes=None, workers=None):
     """Binary closing (dilation, then erosion); a drop-in for ``scipy.ndimage.binary_closing``."""

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from .. import _core
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import (
     as_c_double,
@@ -219,6 +220,7 @@ _SHARED_DOC = """
 """
 
 
+@accepts_dask("local")
 def median_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                   origin=0, *, axes=None, workers=None):
     """Median filter; a drop-in for ``scipy.ndimage.median_filter`` (rank ``n // 2`` of the n
@@ -232,6 +234,7 @@ def median_filter(input, size=None, footprint=None, output=None, mode="reflect",
                         workers, scipy_filter)
 
 
+@accepts_dask("local")
 def rank_filter(input, rank, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                 origin=0, *, axes=None, workers=None):
     """Rank filter; a drop-in for ``scipy.ndimage.rank_filter`` (``rank`` counts from 0; negative
@@ -247,6 +250,7 @@ def rank_filter(input, rank, size=None, footprint=None, output=None, mode="refle
                         workers, scipy_filter)
 
 
+@accepts_dask("local")
 def percentile_filter(input, percentile, size=None, footprint=None, output=None, mode="reflect",
                       cval=0.0, origin=0, *, axes=None, workers=None):
     """Percentile filter; a drop-in for ``scipy.ndimage.percentile_filter`` (``percentile`` in

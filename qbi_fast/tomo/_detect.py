@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dispatch import accepts_dask
 from ._sinogram import MIN_COLUMNS
 
 __all__ = ["detect_stripe"]
 
 
+@accepts_dask("local")
 def detect_stripe(list_data, snr):
     """Locate stripes in a normalised per-column profile (Vo et al. 2018, algorithm 4): a 0/1
     float32 mask of the columns whose value lies beyond the noise band.

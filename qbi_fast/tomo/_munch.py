@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.fft
 
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from ._sinogram import Sinograms, positive_int
 
@@ -46,6 +47,7 @@ def _fw(data, level, wname, sigma, pad, n_threads):
     return approx[shift : shift + n_angles, :, :n_columns].astype(data.dtype, copy=False)
 
 
+@accepts_dask("local")
 def remove_stripe_fw(sinogram, level=None, wname="db5", sigma=2, pad=True, *, workers=None,
                      out=None):
     """Remove stripes by combined wavelet-Fourier filtering (Münch et al. 2009), as tomopy's

@@ -15,6 +15,7 @@ import scipy.ndimage as ndi
 import scipy.signal
 
 from .. import _core
+from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from ._detect import detect_stripe
 from ._sinogram import (
@@ -233,6 +234,7 @@ _COMMON_DOC = """
 """
 
 
+@accepts_dask("local")
 def remove_stripe_based_sorting(sinogram, size=21, dim=1, *, workers=None, out=None):
     """Remove stripes by sorting (Vo et al. 2018, algorithm 3), as algotom's function of the
     same name: sort each column along the angles, median-filter across columns (window
@@ -251,6 +253,7 @@ def remove_stripe_based_sorting(sinogram, size=21, dim=1, *, workers=None, out=N
     return sinos.finish(_sorting(sinos.data, size, dim, n_threads, destination))
 
 
+@accepts_dask("local")
 def remove_stripe_based_filtering(sinogram, sigma=3, size=21, dim=1, sort=True, *, workers=None,
                                   out=None):
     """Remove stripes by filtering (Vo et al. 2018, algorithm 2), as algotom's function: split
@@ -264,6 +267,7 @@ def remove_stripe_based_filtering(sinogram, sigma=3, size=21, dim=1, sort=True, 
     return sinos.finish(_filtering(sinos.data, sigma, size, dim, bool(sort), n_threads))
 
 
+@accepts_dask("local")
 def remove_stripe_based_fitting(sinogram, order=2, sigma=10, sort=False, num_chunk=1, *,
                                 workers=None, out=None):
     """Remove stripes by fitting (Vo et al. 2018, algorithm 1), as algotom's function: fit a
@@ -279,6 +283,7 @@ def remove_stripe_based_fitting(sinogram, order=2, sigma=10, sort=False, num_chu
     return sinos.finish(_fitting(sinos.data, order, sigma, bool(sort), num_chunk, n_threads))
 
 
+@accepts_dask("local")
 def remove_large_stripe(sinogram, snr=3.0, size=51, drop_ratio=0.1, norm=True, *, workers=None,
                         out=None):
     """Remove large stripes (Vo et al. 2018, algorithm 5), as algotom's function: detect
@@ -293,6 +298,7 @@ def remove_large_stripe(sinogram, snr=3.0, size=51, drop_ratio=0.1, norm=True, *
     return sinos.finish(_large(sinos.data, snr, size, drop_ratio, bool(norm), n_threads))
 
 
+@accepts_dask("local")
 def remove_dead_stripe(sinogram, snr=3.0, size=51, residual=True, smooth_strength=10, *,
                        workers=None, out=None):
     """Remove dead (unresponsive or fluctuating) stripes (Vo et al. 2018, algorithm 6), as
@@ -308,6 +314,7 @@ def remove_dead_stripe(sinogram, snr=3.0, size=51, residual=True, smooth_strengt
     return sinos.finish(_dead(sinos.data, snr, size, bool(residual), smooth_strength, n_threads))
 
 
+@accepts_dask("local")
 def remove_all_stripe(sinogram, snr=3.0, la_size=51, sm_size=21, drop_ratio=0.1, dim=1, *,
                       workers=None, out=None):
     """Remove all kinds of stripes (Vo et al. 2018, algorithms 6, 5, 4 and 3), as algotom's
