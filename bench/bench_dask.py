@@ -29,7 +29,7 @@ SHAPE, CHUNKS = (256, 512, 512), (64, 256, 256)
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         yield client
 
@@ -51,15 +51,11 @@ def foreground(volume):
     return mask
 
 
-def _same(block):
-    return block
-
-
 def persisted(func, source):
     """A timed run: ``func(source)``'s lazy arrays computed on the cluster and kept there. Each
     run reads ``source`` under a new name, so that no run reuses an earlier run's results."""
     def run():
-        fresh = source.map_blocks(_same, name=f"source-{uuid.uuid4().hex}")
+        fresh = source.map_blocks(np.asarray, name=f"source-{uuid.uuid4().hex}")
         results = distributed.client.default_client().persist(list(func(fresh)))
         distributed.wait(results)
     return run

@@ -25,7 +25,7 @@ import dask.array as da
 import numpy as np
 import scipy.ndimage as ndi
 from dask.base import tokenize
-from dask.highlevelgraph import HighLevelGraph
+from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
 from . import labelling, ndimage, tomo
 from ._dispatch import is_dask_array
@@ -131,13 +131,16 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
     """``run`` on every chunk of ``arrays[0]`` with its halo (the other arrays, chunked alike,
     cut the same way). Each output chunk is one task whose inputs are its own chunk and, from
     its neighbours, only the slabs it reads: dask's map_overlap copies every chunk once per axis
-    and makes many small tasks, which cost more than a qbi_fast filter itself."""
+    and makes many small tasks, which cost more than a qbi_fast filter itself.
+
+    The slab tasks carry a higher priority: a worker cuts the slabs its neighbours wait for
+    before it starts filtering, instead of after a queue of filter tasks."""
     data = arrays[0]
     spans = [_spans(chunks, h, n)
              for chunks, h, n in zip(data.chunks, reach.halo, data.shape, strict=True)]
     token = tokenize(name, run, *arrays, reach)
-    out_name, piece_name = f"{name}-{token}", f"{name}-halo-{token}"
-    graph = {}
+    out_name, slab_name = f"{name}-{token}", f"{name}-halo-{token}"
+    slabs, outputs = {}, {}
     for index in np.ndindex(*data.numblocks):
         inner, shape, axis_pieces = zip(*(spans[d][i] for d, i in enumerate(index)), strict=True)
         pieces = []
@@ -152,13 +155,17 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
                 if whole:
                     keys.append((array.name, *source))
                 else:
-                    key = (f"{piece_name}-{a}", *index, k)
-                    graph[key] = (operator.getitem, (array.name, *source), cut)
+                    key = (slab_name, a, *index, k)
+                    slabs[key] = (operator.getitem, (array.name, *source), cut)
                     keys.append(key)
             pieces.append([where, *keys])
-        graph[(out_name, *index)] = (_with_halo, run, shape, inner,
-                                     [array.dtype for array in arrays], pieces)
-    layers = HighLevelGraph.from_collections(out_name, graph, dependencies=arrays)
+        outputs[(out_name, *index)] = (_with_halo, run, shape, inner,
+                                       [array.dtype for array in arrays], pieces)
+    graph = HighLevelGraph.from_collections(
+        slab_name, MaterializedLayer(slabs, annotations={"priority": 1}), dependencies=arrays)
+    layers = HighLevelGraph(
+        {**graph.layers, out_name: MaterializedLayer(outputs)},
+        {**graph.dependencies, out_name: {slab_name} | graph.dependencies[slab_name]})
     return da.Array(layers, out_name, data.chunks, meta=np.empty((0,) * data.ndim, dtype))
 
 

@@ -234,7 +234,7 @@ def test_binary_axes(assert_same):
 def test_every_rule_is_tested():
     """Each function with a halo rule appears among the cases of this file."""
     tested = {p.values[0] for p in MODE_CASES} | set(BINARY_FUNCS)
-    tested |= {getattr(tomo, name) for name in TOMO_FUNCS}
+    tested |= {getattr(tomo, name) for name in TOMO_FUNCS} | {tomo.detect_stripe}
     assert set(_RULES) <= tested
 
 
@@ -474,6 +474,15 @@ def test_ring_removal_functions_on_stack(assert_same, stack, name):
     func = getattr(tomo, name)
     x = -np.log(stack) if name == "remove_stripe_fw" else stack
     _check_blocked(assert_same, func, x, (), {}, [(1, 1, 1), (24, 4, 40)])
+
+
+def test_detect_stripe_in_blocks_keeps_profiles_whole(assert_same, stack):
+    """Each line along the last axis is one profile: blocks split the others only."""
+    profiles = stack.mean(axis=0)  # (rows, columns): one column profile per row
+    _check_blocked(assert_same, tomo.detect_stripe, profiles, (3.0,), {}, [(1, 1), (4, 7)])
+    cores = [b.core for b in blocks.iter_blocks(profiles.shape, (4, 7),
+                                                reach_of(tomo.detect_stripe, (3.0,), {}, 2))]
+    assert [core[1] for core in cores] == [slice(0, 40)] * 3
 
 
 def test_ring_removal_on_one_sinogram_and_to_zarr(assert_same, stack, tmp_path):

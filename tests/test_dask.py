@@ -998,7 +998,7 @@ def test_axis_shorter_than_halo(assert_same, func, kwargs, shape):
 def client():
     """One two-process cluster for the module. It raises no warning here, so no filter."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
