@@ -961,3 +961,22 @@ def test_gaussian_kernel_refuses_asymmetric_weights_and_scipy_takes_over(assert_
     assert _core.correlate1d_symmetric(x, out, 1, np.array([0.25, 0.5, 0.25]), 2, 0.0, 1)
     result = run_passes(x, np.empty_like(x), [checked_pass(1, weights, "nearest", 0.0, out)], 1)
     assert_same(result, ndi.correlate1d(x, weights, 1, mode="nearest"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("dtype", "output"), [(np.float32, None), (np.uint8, None),
+                                               (np.int16, np.float64), (np.float64, np.int32)])
+@pytest.mark.parametrize("axes", [None, (2, 0), (1,)], ids=str)
+def test_core_only_equals_the_whole_result_cut(mode, dtype, output, axes):
+    """gaussian_filter_core (used for dask chunks) skips the halo of axes already filtered;
+    its result is the whole call's, cut to the core, byte for byte."""
+    from qbi_fast.ndimage._gaussian import gaussian_filter_core
+
+    x = (np.random.default_rng(7).random((11, 14, 9)) * 200).astype(dtype)
+    core = (slice(2, 9), slice(0, 5), slice(4, 9))
+    kwargs = {"sigma": (1.5, 0.7, 1.0)[:len(axes)] if axes else 1.2, "output": output,
+              "mode": mode, "cval": 3.0, "axes": axes, "truncate": 3.0}
+    expected = qnd.gaussian_filter(x, **kwargs)[core]
+    result = gaussian_filter_core(x, core, **kwargs)
+    assert result.dtype == expected.dtype
+    np.testing.assert_array_equal(result, expected)

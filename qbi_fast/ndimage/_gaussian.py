@@ -129,6 +129,21 @@ def gaussian_filter(
 
     Complex, float16, longdouble and non-native byte-order arrays go to scipy unchanged.
     """
+    return _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes,
+                            workers, None)
+
+
+def gaussian_filter_core(input, core, sigma, order=0, output=None, mode="reflect", cval=0.0,
+                         truncate=4.0, *, radius=None, axes=None, workers=None) -> np.ndarray:
+    """``gaussian_filter(input, ...)[core]`` (``core``: a slice per axis), filtering less: after
+    its pass along an axis, later passes need only that axis's core (a block's halo is read by
+    the pass along its own axis only)."""
+    return _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes,
+                            workers, tuple(core))[tuple(core)]
+
+
+def _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes, workers,
+                     core):
     n_threads = resolve_workers(workers)
     input_array = np.asarray(input)
     if not supported_by_kernels(input_array, output):
@@ -152,4 +167,4 @@ def gaussian_filter(
         )
         for i in active
     ]
-    return run_passes(input_array, output, passes, n_threads)
+    return run_passes(input_array, output, passes, n_threads, core)
