@@ -67,3 +67,29 @@ def hypothesis_settings(max_examples: int):
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+# Filters with small windows for 1-d, 2-d and size-1-axis cases of chunked runs (blocks, dask):
+# (id, name in qbi_fast.ndimage, positional arguments, keyword arguments).
+SMALL_WINDOW_CASES = [
+    ("gaussian", "gaussian_filter", (), {"sigma": 1.0, "truncate": 2.0}),
+    ("gaussian1d", "gaussian_filter1d", (0.8,), {"axis": 0, "order": 1}),
+    ("median", "median_filter", (), {"size": 3}),
+    ("rank", "rank_filter", (1,), {"size": 4, "origin": -1}),
+    ("percentile", "percentile_filter", (60,), {"size": 2}),
+    ("minimum", "minimum_filter", (), {"size": 4, "origin": 1}),
+    ("maximum1d", "maximum_filter1d", (3,), {"axis": -1, "origin": 1}),
+    ("grey-dilation", "grey_dilation", (), {"size": 2}),
+    ("grey-closing", "grey_closing", (), {"size": 3}),
+]
+
+
+def asymmetric_footprint(shape, seed) -> np.ndarray:
+    """A seeded boolean footprint that is not symmetric under reflection (so that origins and
+    the reflection in dilation matter)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        footprint = rng.random(shape) < 0.55
+        footprint[(0,) * len(shape)] = True
+        if not np.array_equal(footprint, footprint[(slice(None, None, -1),) * len(shape)]):
+            return footprint

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from qbi_fast import blocks, data, ndimage, tomo
 from qbi_fast._halo import _RULES, Reach, reach_of
-from qbi_fast._testing import FILTER_MODES, hypothesis_settings, random_array
+from qbi_fast._testing import (
+    FILTER_MODES,
+    SMALL_WINDOW_CASES,
+    asymmetric_footprint,
+    hypothesis_settings,
+    random_array,
+)
 
 DTYPES = ["uint8", "int16", "float32", "float64"]
 WRAP_MODES = ("wrap", "grid-wrap")
@@ -25,18 +31,8 @@ SHAPE = (10, 11, 12)
 BLOCK_SHAPES = [(1, 2, 3), (3, 7, 5), (50, 50, 50), SHAPE]
 
 
-def _random_footprint(shape, seed) -> np.ndarray:
-    """A seeded boolean footprint that is not symmetric under reflection."""
-    rng = np.random.default_rng(seed)
-    while True:
-        footprint = rng.random(shape) < 0.55
-        footprint[(0,) * len(shape)] = True
-        if not np.array_equal(footprint, footprint[(slice(None, None, -1),) * len(shape)]):
-            return footprint
-
-
-FOOTPRINT_A = _random_footprint((3, 2, 4), seed=1)  # valid origins: (-1..1, -1..0, -2..1)
-FOOTPRINT_B = _random_footprint((2, 3, 3), seed=2)  # valid origins: (-1..0, -1..1, -1..1)
+FOOTPRINT_A = asymmetric_footprint((3, 2, 4), seed=1)  # valid origins: (-1..1, -1..0, -2..1)
+FOOTPRINT_B = asymmetric_footprint((2, 3, 3), seed=2)  # valid origins: (-1..0, -1..1, -1..1)
 STRUCTURE = np.random.default_rng(3).integers(-3, 4, size=(3, 3, 2)).astype(np.float64)
 
 
@@ -186,7 +182,7 @@ BINARY_STRUCTURES = {
     "cross": (ndi.generate_binary_structure(3, 1), (1, 0, -1)),
     "cube": (np.ones((3, 3, 3), bool), (0, -1, 1)),
     "ball2": (ndimage.ball(2), (2, -1, 0)),
-    "random": (_random_footprint((2, 3, 4), seed=7), (-1, 1, -2)),
+    "random": (asymmetric_footprint((2, 3, 4), seed=7), (-1, 1, -2)),
 }
 BINARY_SHAPE = (8, 9, 10)
 BINARY_BLOCK_SHAPES = [(1, 2, 3), (3, 4, 7), (40, 40, 40), BINARY_SHAPE]
@@ -241,17 +237,8 @@ def test_every_rule_is_tested():
 # 1-d, 2-d and size-1 axes
 
 SMALL_SHAPES = [(1,), (2,), (23,), (1, 17), (15, 1), (9, 13), (6, 1, 9), (1, 1, 1), (5, 1, 4)]
-SMALL_CASES = [
-    pytest.param(ndimage.gaussian_filter, (), {"sigma": 1.0, "truncate": 2.0}, id="gaussian"),
-    pytest.param(ndimage.gaussian_filter1d, (0.8,), {"axis": 0, "order": 1}, id="gaussian1d"),
-    pytest.param(ndimage.median_filter, (), {"size": 3}, id="median"),
-    pytest.param(ndimage.rank_filter, (1,), {"size": 4, "origin": -1}, id="rank"),
-    pytest.param(ndimage.percentile_filter, (60,), {"size": 2}, id="percentile"),
-    pytest.param(ndimage.minimum_filter, (), {"size": 4, "origin": 1}, id="minimum"),
-    pytest.param(ndimage.maximum_filter1d, (3,), {"axis": -1, "origin": 1}, id="maximum1d"),
-    pytest.param(ndimage.grey_dilation, (), {"size": 2}, id="grey-dilation"),
-    pytest.param(ndimage.grey_closing, (), {"size": 3}, id="grey-closing"),
-]
+SMALL_CASES = [pytest.param(getattr(ndimage, name), args, kwargs, id=case_id)
+               for case_id, name, args, kwargs in SMALL_WINDOW_CASES]
 
 
 @pytest.mark.parametrize(("func", "args", "kwargs"), SMALL_CASES)
