@@ -38,6 +38,8 @@ find_objects accepting a non-integral ``max_label``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -310,7 +312,7 @@ def test_label_output_arrays(dtype, order, assert_same):
     if dtype == "bool":
         a[:] = False
         a[2:5, 3:6, 4:9] = True  # one component: bool holds it
-    s = ndi.generate_binary_structure(3, 2)
+    s = ndi.generate_binary_structure(3, 2 if order in ("C", "F") else 3)
 
     def make():
         if order == "strided":
@@ -545,14 +547,19 @@ def test_label_lost_merge_random_volumes(k, p, seed, assert_same):
 
 
 def _worker_volumes():
+    # A thread takes at least 2**16 samples, so these are large enough to be cut into slabs
+    # (up to 3-5 of them); "thin-blocks-26" gives each slab a single plane of 2x2x2 blocks.
+    full3 = ndi.generate_binary_structure(3, 3)
     return {
-        "p0.5-26": (random_mask((23, 31, 37), 0.5, seed=11), ndi.generate_binary_structure(3, 3)),
-        "blobs-6": (blobs((23, 31, 37), 3.0, seed=12), ndi.generate_binary_structure(3, 1)),
-        "blobs-26": (blobs((23, 31, 37), 2.0, seed=13), ndi.generate_binary_structure(3, 3)),
-        "blobs-4d": (blobs((7, 9, 10, 11), 1.5, seed=14), ndi.generate_binary_structure(4, 2)),
-        "thin-axis0": (blobs((3, 60, 70), 2.0, seed=15), ndi.generate_binary_structure(3, 2)),
-        "2d": (blobs((97, 89), 2.5, seed=16), ndi.generate_binary_structure(2, 2)),
-        "1d": (random_mask((5001,), 0.6, seed=17), None),
+        "p0.5-26": (random_mask((40, 90, 91), 0.5, seed=11), full3),
+        "p0.08-26": (random_mask((41, 90, 91), 0.08, seed=18), full3),
+        "thin-blocks-26": (random_mask((7, 200, 201), 0.1, seed=19), full3),
+        "blobs-6": (blobs((40, 90, 91), 3.0, seed=12), ndi.generate_binary_structure(3, 1)),
+        "blobs-26": (blobs((41, 90, 91), 2.0, seed=13), full3),
+        "blobs-4d": (blobs((9, 20, 30, 31), 1.5, seed=14), ndi.generate_binary_structure(4, 2)),
+        "thin-axis0": (blobs((3, 300, 301), 2.0, seed=15), ndi.generate_binary_structure(3, 2)),
+        "2d": (blobs((397, 389), 2.5, seed=16), ndi.generate_binary_structure(2, 2)),
+        "1d": (random_mask((200001,), 0.6, seed=17), None),
     }
 
 
@@ -566,7 +573,6 @@ def test_label_workers_do_not_change_results(name, assert_same):
     if name.startswith("blobs") and a.ndim == 3:  # components do cross the slabs' borders
         labels = expected[0]
         spans = [box[0].stop - box[0].start for box in ndi.find_objects(labels)]
-        assert expected[1] < 60
         assert max(spans) > a.shape[0] // 2
     for workers in (1, 2, 3, 7, -1, None):
         assert_same_labels(assert_same, qnd.label(a, s, workers=workers), expected)
@@ -574,6 +580,25 @@ def test_label_workers_do_not_change_results(name, assert_same):
     out = garbage_like(a.shape, np.int64)
     assert qnd.label(a, s, out, workers=7) == expected[1]
     assert_same(out, expected[0].astype(np.int64))
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_label_full_connectivity_every_offset_from_every_parity(ndim, assert_same):
+    """A structure of ones is labelled on blocks of 2 samples per axis: two samples at any
+    neighbour offset, from either sample of a block along each axis, are one component; two
+    samples 2 apart along the same direction are two."""
+    s = np.ones((3,) * ndim, bool)
+    for offset in itertools.product((-1, 0, 1), repeat=ndim):
+        if not any(offset):
+            continue
+        for parity in itertools.product((0, 1), repeat=ndim):
+            start = tuple(2 + p for p in parity)
+            for reach, components in ((1, 1), (2, 2)):
+                a = np.zeros((7,) * ndim, bool)
+                a[start] = True
+                a[tuple(c + reach * d for c, d in zip(start, offset))] = True
+                assert qnd.label(a, s)[1] == components, (offset, parity, reach)
+                check_label(assert_same, a, s)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "label_blocks.hpp"
 #include "omp.hpp"
 
 namespace qbi {
@@ -315,6 +316,7 @@ Connectivity connectivity_from_structure(const std::uint8_t* structure, std::siz
     index_t size = 1;
     for (std::size_t d = 0; d < ndim; ++d) size *= 3;
     const index_t centre = size / 2;
+    conn.full = std::all_of(structure, structure + centre, [](std::uint8_t v) { return v != 0; });
     for (index_t k = 0; k < centre; ++k) {  // the elements before the centre, in C order
         if (!structure[k]) continue;
         std::vector<index_t> lead(ndim - 1);
@@ -340,6 +342,8 @@ Connectivity connectivity_from_structure(const std::uint8_t* structure, std::siz
 
 index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& conn,
               int n_threads, std::vector<index_t>* first_sample) {
+    if (conn.full && in.shape.size() <= 3)  // short runs of dense data cost less as blocks
+        return label_full_blocks(in, out, n_threads, first_sample);
     if (first_sample) first_sample->clear();
     if (in.size() == 0) return 0;
     const Rows rows = rows_of(in);

@@ -1,5 +1,6 @@
 // Connected-component labelling with scipy.ndimage.label's numbering, on runs of foreground
-// samples along the last axis, in parallel slabs merged across their faces.
+// samples along the last axis, in parallel slabs merged across their faces. Full connectivity in
+// 1 to 3 dimensions goes to label_blocks.hpp instead.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct Connectivity {
     };
     std::vector<Neighbour> earlier_rows;
     bool along_row = false;
+    bool full = false;  // every element set: the 3^ndim - 1 neighbours all connect
 };
 
 Connectivity connectivity_from_structure(const std::uint8_t* structure, std::size_t ndim);

@@ -30,19 +30,24 @@ void gather_ones(const ArrayView& in, const Tile& tile, const std::vector<index_
 }
 
 // in01[x] = in[x] != 0 for one row of the input (a C truth value: NaN counts as nonzero).
+// (Loops over bytes run on local copies of pointers and bounds: a byte store may alias anything,
+// so through a lambda's captures the compiler would reload them after every store and not
+// vectorise.)
 void input_truth_row(const ArrayView& in, index_t offset, index_t length, std::uint8_t* in01) {
     visit_dtype(in.dtype, [&](auto tag) {
         using T = decltype(tag);
+        std::uint8_t* const truth = in01;
+        const index_t n = length;
         const char* src = in.data + offset;
         const index_t step = in.strides.back();
         if (step == static_cast<index_t>(sizeof(T))) {
             const T* row = reinterpret_cast<const T*>(src);
-            for (index_t x = 0; x < length; ++x) in01[x] = row[x] != T(0);
+            for (index_t x = 0; x < n; ++x) truth[x] = row[x] != T(0);
         } else {
-            for (index_t x = 0; x < length; ++x) {
+            for (index_t x = 0; x < n; ++x) {
                 T v;
                 std::memcpy(&v, src + x * step, sizeof(T));
-                in01[x] = v != T(0);
+                truth[x] = v != T(0);
             }
         }
     });
@@ -61,11 +66,14 @@ struct RowWriter {
         if (mask) {
             visit_dtype(mask->dtype, [&](auto tag) {
                 using M = decltype(tag);
+                std::uint8_t* const mask_truth = mask01;
+                const index_t n = length;
                 const char* src = mask->data + mask_offset;
-                for (index_t x = 0; x < length; ++x) {
+                const index_t step = mask->strides.back();
+                for (index_t x = 0; x < n; ++x) {
                     M v;
-                    std::memcpy(&v, src + x * mask->strides.back(), sizeof(M));
-                    mask01[x] = v != M(0);
+                    std::memcpy(&v, src + x * step, sizeof(M));
+                    mask_truth[x] = v != M(0);
                 }
             });
             for (index_t x = 0; x < length; ++x)
@@ -229,34 +237,65 @@ bool over_tiles(const ArrayView& in, const std::vector<index_t>& window, int n_t
 // terms 0 an AND (a box: output = value > 0). Axis 0 is swept with a ring of per-plane results.
 
 // dst[x] = min(cap, min over k of rows[k][x] + terms[k]) for x < length; a null row stands for
-// `outside` everywhere. Sums are formed as min(v, cap - term) + term, so nothing overflows.
+// `outside` everywhere. Sums are formed as min(v, cap - term) + term, so nothing overflows. Row k
+// and its mirror n_rows - 1 - k share a term in the balls and boxes built here, so their minimum
+// is taken before the term is added: 2 operations per row instead of 3.
 template <class V, class Cell>
 QBI_ALWAYS_INLINE void min_plus_rows(const Cell* const* rows, const Cell* terms, index_t n_rows,
                                      index_t length, Cell outside, Cell cap, Cell* dst) {
-    constexpr index_t lanes = sizeof(V) / sizeof(Cell);
+    constexpr index_t lanes = sizeof(V) / sizeof(Cell), batch = 32;
     Cell constant = cap;
     for (index_t k = 0; k < n_rows; ++k)
         if (!rows[k]) constant = std::min<Cell>(constant, std::min<Cell>(outside, cap - terms[k]) + terms[k]);
-    index_t x = 0;
-    for (; x + lanes <= length; x += lanes) {
-        V best = V{} + constant;
-        for (index_t k = 0; k < n_rows; ++k) {
-            if (!rows[k]) continue;
-            V v;
-            std::memcpy(&v, rows[k] + x, sizeof(V));
-            const V room = V{} + static_cast<Cell>(cap - terms[k]);
-            v = (v < room ? v : room) + terms[k];
-            best = v < best ? v : best;
+    const Cell* first[batch];
+    const Cell* second[batch];
+    Cell group_term[batch];
+    index_t n_groups = 0;
+    bool started = false;  // dst holds the minimum over the groups of earlier batches
+    const auto add = [&](const Cell* a, const Cell* b, Cell term) {
+        first[n_groups] = a;
+        second[n_groups] = b;
+        group_term[n_groups++] = term;
+    };
+    const auto flush = [&] {
+        index_t x = 0;
+        for (; x + lanes <= length; x += lanes) {
+            V best = V{} + constant;
+            if (started) std::memcpy(&best, dst + x, sizeof(V));
+            for (index_t g = 0; g < n_groups; ++g) {
+                V a, b;
+                std::memcpy(&a, first[g] + x, sizeof(V));
+                std::memcpy(&b, second[g] + x, sizeof(V));
+                V v = a < b ? a : b;
+                const V room = V{} + static_cast<Cell>(cap - group_term[g]);
+                v = (v < room ? v : room) + group_term[g];
+                best = v < best ? v : best;
+            }
+            std::memcpy(dst + x, &best, sizeof(V));
         }
-        std::memcpy(dst + x, &best, sizeof(V));
+        for (; x < length; ++x) {
+            Cell best = started ? dst[x] : constant;
+            for (index_t g = 0; g < n_groups; ++g) {
+                const Cell v = std::min(first[g][x], second[g][x]);
+                best = std::min<Cell>(best, std::min<Cell>(v, cap - group_term[g]) + group_term[g]);
+            }
+            dst[x] = best;
+        }
+        started = true;
+        n_groups = 0;
+    };
+    for (index_t k = 0; k < (n_rows + 1) / 2; ++k) {
+        const index_t mirror = n_rows - 1 - k;
+        const Cell *a = rows[k], *b = rows[mirror];
+        if (a && b && terms[k] == terms[mirror]) {
+            add(a, b, terms[k]);
+        } else {
+            if (a) add(a, a, terms[k]);
+            if (b && mirror != k) add(b, b, terms[mirror]);
+        }
+        if (n_groups >= batch - 1) flush();
     }
-    for (; x < length; ++x) {
-        Cell best = constant;
-        for (index_t k = 0; k < n_rows; ++k)
-            if (rows[k])
-                best = std::min<Cell>(best, std::min<Cell>(rows[k][x], cap - terms[k]) + terms[k]);
-        dst[x] = best;
-    }
+    if (n_groups > 0 || !started) flush();
 }
 
 template <class Cell>
@@ -377,7 +416,10 @@ bool separable_erosion(const ArrayView& in, const ArrayView& out, const Separabl
                      result_plane.data());
             for (index_t y = y_begin; y < y_end; ++y) {
                 const Cell* values = result_plane.data() + (y - y_begin) * nx;
-                for (index_t x = 0; x < nx; ++x) result[x] = values[x] > threshold;
+                std::uint8_t* const eroded = result.data();
+                const index_t n = nx;
+                const Cell limit = threshold;
+                for (index_t x = 0; x < n; ++x) eroded[x] = values[x] > limit;
                 writer.write(result.data(), in01.data() + slot(z) + (y - y_begin) * nx, nx,
                              row_offset(out, z, y), mask ? row_offset(*mask, z, y) : 0,
                              mask01.data(), changed);
@@ -417,7 +459,9 @@ bool binary_erosion(const ArrayView& in, const ArrayView& out, const Footprint& 
         for_each_row(tile, [&](const std::vector<index_t>& at, index_t padded) {
             and_runs(counts + padded, runs.data(), runs.size(), length, s.result.data());
             const std::uint8_t* own = counts + padded + centre_offset;
-            for (index_t x = 0; x < length; ++x) s.in01[x] = (own[x] != 0) ^ flip;
+            std::uint8_t* const own01 = s.in01.data();
+            const std::uint8_t flip_here = flip;
+            for (index_t x = 0; x < length; ++x) own01[x] = (own[x] != 0) ^ flip_here;
             writer.write(s.result.data(), s.in01.data(), length, core_row_offset(tile, at, out),
                          mask ? core_row_offset(tile, at, *mask) : 0, s.mask01.data(), changed);
         });
