@@ -596,7 +596,7 @@ def test_label_full_connectivity_every_offset_from_every_parity(ndim, assert_sam
             for reach, components in ((1, 1), (2, 2)):
                 a = np.zeros((7,) * ndim, bool)
                 a[start] = True
-                a[tuple(c + reach * d for c, d in zip(start, offset))] = True
+                a[tuple(c + reach * d for c, d in zip(start, offset, strict=True))] = True
                 assert qnd.label(a, s)[1] == components, (offset, parity, reach)
                 check_label(assert_same, a, s)
 
