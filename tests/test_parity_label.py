@@ -582,6 +582,24 @@ def test_label_workers_do_not_change_results(name, assert_same):
     assert_same(out, expected[0].astype(np.int64))
 
 
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int16", "float32"])
+@pytest.mark.parametrize("width", [63, 64, 65, 127, 128, 129, 200])
+def test_label_runs_across_bitmap_words(width, dtype, assert_same):
+    """Rows that meet only where their runs overlap (as under 6-connectivity) are matched on
+    bitmaps of 64 samples a word: runs that cross, start or end at word borders."""
+    rng = np.random.default_rng(width)
+    for p in (0.3, 0.5, 0.8):
+        mask = rng.random((5, 7, width)) < p
+        if width > 70:
+            mask[:, 1, 60:70] = True  # one run across the first border, others ending at it
+            mask[:, 2, 63] = mask[:, 3, 64] = True
+            mask[:, 2, 64] = mask[:, 3, 63] = False  # meet diagonally only: not 6-connected
+        for a in (mask, mask[0]):
+            a = with_values(a, dtype, seed=width)
+            for k in range(1, a.ndim):
+                check_label(assert_same, a, ndi.generate_binary_structure(a.ndim, k))
+
+
 @pytest.mark.parametrize("ndim", [1, 2, 3])
 def test_label_full_connectivity_every_offset_from_every_parity(ndim, assert_same):
     """A structure of ones is labelled on blocks of 2 samples per axis: two samples at any

@@ -89,6 +89,65 @@ void connect_rows(const RowRun* row, std::size_t n_row, const RowRun* earlier,
     }
 }
 
+// Calls touch(i, k) for every run i of a row that overlaps run k of an earlier row (last-axis
+// offset 0 only), from the rows' bitmaps, in order of i then k. The overlaps are the runs of
+// (row AND earlier), and a run's index is the number of run starts up to it, less one: no branch
+// per pair of runs, which on random data would be a coin toss.
+template <class Touch>
+void connect_overlapping_runs(const std::uint64_t* row, const std::uint64_t* earlier,
+                              index_t words, Touch&& touch) {
+    std::size_t runs_row = 0, runs_earlier = 0;  // run starts in the words before
+    std::uint64_t carry_row = 0, carry_earlier = 0, carry_both = 0;  // their last bits
+    for (index_t w = 0; w < words; ++w) {
+        const std::uint64_t a = row[w], b = earlier[w], both = a & b;
+        const std::uint64_t starts_a = a & ~((a << 1) | carry_row);
+        const std::uint64_t starts_b = b & ~((b << 1) | carry_earlier);
+        for (std::uint64_t starts = both & ~((both << 1) | carry_both); starts;
+             starts &= starts - 1) {
+            const std::uint64_t upto = ~std::uint64_t{0} >> (63 - __builtin_ctzll(starts));
+            touch(runs_row + __builtin_popcountll(starts_a & upto) - 1,
+                  runs_earlier + __builtin_popcountll(starts_b & upto) - 1);
+        }
+        runs_row += __builtin_popcountll(starts_a);
+        runs_earlier += __builtin_popcountll(starts_b);
+        carry_row = a >> 63;
+        carry_earlier = b >> 63;
+        carry_both = both >> 63;
+    }
+}
+
+// Bitmaps of the rows of the last two indices of axis 0 a slab scanned (the only ones its rows
+// connect to), for connect_overlapping_runs.
+class RowBits {
+   public:
+    RowBits(index_t per_plane, index_t width)
+        : words_((width + 63) / 64),
+          per_plane_(per_plane),
+          bits_(static_cast<std::size_t>(2 * per_plane * words_)) {}
+    index_t words() const { return words_; }
+    // row r of the slab (its first row is the first of a plane)
+    std::uint64_t* row(index_t r) {
+        return bits_.data() + ((r / per_plane_) % 2 * per_plane_ + r % per_plane_) * words_;
+    }
+    void set(index_t r, const RowRun* runs, std::size_t n) {
+        std::uint64_t* bits = row(r);
+        std::fill(bits, bits + words_, std::uint64_t{0});
+        for (std::size_t i = 0; i < n; ++i)
+            for (index_t x = runs[i].first; x <= runs[i].last;) {
+                const index_t offset = x & 63;
+                const index_t span = std::min<index_t>(runs[i].last - x + 1, 64 - offset);
+                const std::uint64_t ones =
+                    span == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << span) - 1;
+                bits[x >> 6] |= ones << offset;
+                x += span;
+            }
+    }
+
+   private:
+    index_t words_, per_plane_;
+    std::vector<std::uint64_t> bits_;
+};
+
 // Appends the runs of one input row (every foreground sample its own run when samples of a row
 // do not connect).
 template <class T>
@@ -222,6 +281,13 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
     std::vector<index_t> at(rows.shape.size());
     std::vector<std::uint64_t> bits;
     const index_t step = in.strides.back();
+    // earlier rows met at last-axis offset 0 only (6-connectivity's all) go through bitmaps
+    const auto overlap_only = [&](const Connectivity::Neighbour& nb) {
+        return conn.along_row && nb.dx_mask == 2;
+    };
+    const bool use_bits =
+        std::any_of(conn.earlier_rows.begin(), conn.earlier_rows.end(), overlap_only);
+    RowBits row_bits(use_bits ? rows.per_plane : 0, use_bits ? rows.width : 0);
     for (index_t r = 0; r < n_rows; ++r) {
         const index_t row = slab.row_begin + r;
         unravel_row(rows, row, at);
@@ -229,7 +295,8 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
         slab.runs.make_room(row_room);
         slab.run_start[r] = begin;
         const char* src = in.data + row_offset(in, at);
-        if (step == 1 && (in.dtype == DType::U8 || in.dtype == DType::I8))  // bool too
+        const bool bytes = step == 1 && (in.dtype == DType::U8 || in.dtype == DType::I8);
+        if (bytes)  // bool too
             find_byte_runs(reinterpret_cast<const std::uint8_t*>(src), rows.width,
                            conn.along_row, bits, slab.runs);
         else
@@ -238,6 +305,10 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
             });
         const std::size_t n = slab.runs.size() - begin;
         RowRun* here = slab.runs.data() + begin;
+        if (use_bits && bytes)  // find_byte_runs left the row's bitmap in `bits`
+            std::copy(bits.begin(), bits.begin() + row_bits.words(), row_bits.row(r));
+        else if (use_bits)
+            row_bits.set(r, here, n);
         for (const auto& nb : conn.earlier_rows) {
             std::size_t last_run = SIZE_MAX;
             std::uint32_t last_met = 0;
@@ -245,28 +316,33 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
             if (other < 0) continue;
             const index_t o = other - slab.row_begin;
             const RowRun* there = slab.runs.data() + slab.run_start[o];
-            connect_rows(here, n, there, slab.run_start[o + 1] - slab.run_start[o], nb.dx_mask,
-                         [&](std::size_t i, std::size_t k) {
-                             // a label this run met just before is in its set already
-                             if (i != last_run) {
-                                 last_run = i;
-                                 last_met = 0;
-                             }
-                             if (there[k].label == last_met) return;
-                             last_met = there[k].label;
-                             const std::uint32_t root = find_root(slab.parent, there[k].label);
-                             // the run's own root: other runs of this row, swept in between
-                             // for other earlier rows, may have linked its set elsewhere
-                             const std::uint32_t mine =
-                                 here[i].label == 0 ? 0 : find_root(slab.parent, here[i].label);
-                             if (mine == 0 || root < mine) {
-                                 if (mine != 0) slab.parent[mine] = root;
-                                 here[i].label = root;
-                             } else {
-                                 if (root > mine) slab.parent[root] = mine;
-                                 here[i].label = mine;
-                             }
-                         });
+            const auto touch = [&](std::size_t i, std::size_t k) {
+                // a label this run met just before is in its set already
+                if (i != last_run) {
+                    last_run = i;
+                    last_met = 0;
+                }
+                if (there[k].label == last_met) return;
+                last_met = there[k].label;
+                const std::uint32_t root = find_root(slab.parent, there[k].label);
+                // the run's own root: other runs of this row, swept in between
+                // for other earlier rows, may have linked its set elsewhere
+                const std::uint32_t mine =
+                    here[i].label == 0 ? 0 : find_root(slab.parent, here[i].label);
+                if (mine == 0 || root < mine) {
+                    if (mine != 0) slab.parent[mine] = root;
+                    here[i].label = root;
+                } else {
+                    if (root > mine) slab.parent[root] = mine;
+                    here[i].label = mine;
+                }
+            };
+            if (overlap_only(nb))
+                connect_overlapping_runs(row_bits.row(r), row_bits.row(o), row_bits.words(),
+                                         touch);
+            else
+                connect_rows(here, n, there, slab.run_start[o + 1] - slab.run_start[o],
+                             nb.dx_mask, touch);
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (here[i].label != 0) continue;

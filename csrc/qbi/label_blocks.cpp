@@ -201,7 +201,8 @@ void label_slab_blocks(const BlockGrid& g, const std::uint8_t* pattern, std::uin
                 const index_t at = row_first[s >> 1] + 2 * bx + (s & 1);
                 if (label == 0) {
                     if (slab.parent.size() > std::numeric_limits<std::uint32_t>::max() - 1)
-                        throw std::length_error("more than 2^32 - 2 provisional labels in one slab");
+                        throw std::length_error(
+                            "more than 2^32 - 2 provisional labels in one slab");
                     label = static_cast<std::uint32_t>(slab.parent.size());
                     slab.parent.push_back(label);
                     slab.first.push_back(at);

@@ -246,7 +246,8 @@ QBI_ALWAYS_INLINE void min_plus_rows(const Cell* const* rows, const Cell* terms,
     constexpr index_t lanes = sizeof(V) / sizeof(Cell), batch = 32;
     Cell constant = cap;
     for (index_t k = 0; k < n_rows; ++k)
-        if (!rows[k]) constant = std::min<Cell>(constant, std::min<Cell>(outside, cap - terms[k]) + terms[k]);
+        if (!rows[k])
+            constant = std::min<Cell>(constant, std::min<Cell>(outside, cap - terms[k]) + terms[k]);
     const Cell* first[batch];
     const Cell* second[batch];
     Cell group_term[batch];
