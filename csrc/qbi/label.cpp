@@ -48,7 +48,7 @@ class RunList {
 // provisional label created first -- at its first sample in C order, as every sample's earlier
 // neighbours are scanned before it.
 template <class Id>
-Id find_root(std::vector<Id>& parent, Id x) {
+Id find_root(Id* parent, Id x) {
     Id root = x;
     while (parent[root] != root) root = parent[root];
     while (parent[x] != root) {
@@ -60,7 +60,7 @@ Id find_root(std::vector<Id>& parent, Id x) {
 }
 
 template <class Id>
-Id unite(std::vector<Id>& parent, Id a, Id b) {
+Id unite(Id* parent, Id a, Id b) {
     a = find_root(parent, a);
     b = find_root(parent, b);
     if (a < b) std::swap(a, b);
@@ -278,6 +278,7 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
     const std::size_t row_room =
         static_cast<std::size_t>(conn.along_row ? rows.width / 2 + 1 : rows.width);
     slab.runs.make_room(row_room * static_cast<std::size_t>(n_rows));
+    slab.parent.reserve(row_room * static_cast<std::size_t>(n_rows) + 1);  // a label per run at most
     std::vector<index_t> at(rows.shape.size());
     std::vector<std::uint64_t> bits;
     const index_t step = in.strides.back();
@@ -324,11 +325,11 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
                 }
                 if (there[k].label == last_met) return;
                 last_met = there[k].label;
-                const std::uint32_t root = find_root(slab.parent, there[k].label);
+                const std::uint32_t root = find_root(slab.parent.data(), there[k].label);
                 // the run's own root: other runs of this row, swept in between
                 // for other earlier rows, may have linked its set elsewhere
                 const std::uint32_t mine =
-                    here[i].label == 0 ? 0 : find_root(slab.parent, here[i].label);
+                    here[i].label == 0 ? 0 : find_root(slab.parent.data(), here[i].label);
                 if (mine == 0 || root < mine) {
                     if (mine != 0) slab.parent[mine] = root;
                     here[i].label = root;
@@ -358,7 +359,7 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
 
 template <class O>
 void write_rows(const ArrayView& out, const Rows& rows, const Slab& slab,
-                const std::vector<index_t>& final_label) {
+                const index_t* final_label) {
     std::vector<index_t> at(rows.shape.size());
     const index_t step = out.strides.back();
     for (index_t r = 0; r < slab.row_end - slab.row_begin; ++r) {
@@ -447,7 +448,9 @@ index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& con
         slab.first_label = total;
         total += static_cast<index_t>(slab.parent.size()) - 1;
     }
-    std::vector<index_t> parent(static_cast<std::size_t>(total) + 1);
+    // Not zero-filled here but first written by the threads below: on random data these hold
+    // millions of labels, and filling them on one thread took a tenth of a 2-thread run.
+    std::unique_ptr<index_t[]> parent(new index_t[static_cast<std::size_t>(total) + 1]);
     parallel_ranges(n_slabs, threads, [&](index_t begin, index_t end) {
         for (index_t s = begin; s < end; ++s) {
             const Slab& slab = slabs[s];
@@ -473,7 +476,7 @@ index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& con
                 const RowRun* there = before.runs.data() + before.run_start[o];
                 connect_rows(here, n, there, before.run_start[o + 1] - before.run_start[o],
                              nb.dx_mask, [&](std::size_t i, std::size_t k) {
-                                 unite(parent, slab.first_label + here[i].label,
+                                 unite(parent.get(), slab.first_label + here[i].label,
                                        before.first_label + there[k].label);
                              });
             }
@@ -482,7 +485,7 @@ index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& con
     // Roots in increasing id order are the components in order of their first sample.
     // Numbered per slab in parallel: roots counted, offsets summed, roots numbered, then every
     // other label takes its root's number (roots found without writing, so threads can share).
-    std::vector<index_t> final_label(static_cast<std::size_t>(total) + 1, 0);
+    std::unique_ptr<index_t[]> final_label(new index_t[static_cast<std::size_t>(total) + 1]);
     std::vector<index_t> roots_before(static_cast<std::size_t>(n_slabs) + 1, 0);
     const auto ids_of = [&](index_t s) {
         return std::pair<index_t, index_t>{slabs[s].first_label + 1,
@@ -528,7 +531,7 @@ index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& con
     parallel_ranges(n_slabs, threads, [&](index_t begin, index_t end) {
         for (index_t s = begin; s < end; ++s)
             visit_dtype(out.dtype, [&](auto tag) {
-                write_rows<decltype(tag)>(out, rows, slabs[s], final_label);
+                write_rows<decltype(tag)>(out, rows, slabs[s], final_label.get());
             });
     });
     return count;
