@@ -31,14 +31,11 @@ from . import labelling, ndimage, tomo
 from ._dispatch import is_dask_array
 from ._halo import Reach
 from .blocks import Operation, outer_slice
-from .ndimage._gaussian import gaussian_filter_core
 from .ndimage._measurements import _MAX_SIZES_LABELS, label_structure
 
 __all__ = ["IMPLEMENTATIONS"]
 
 _SINOGRAM_CLEANERS = {getattr(tomo, name) for name in tomo.__all__ if name.startswith("remove_")}
-# Operations that compute a chunk's core for less than the whole chunk with its halo.
-_CORE_ONLY = {ndimage.gaussian_filter: gaussian_filter_core}
 _BINARY = {ndimage.binary_erosion, ndimage.binary_dilation, ndimage.binary_opening,
            ndimage.binary_closing}
 
@@ -197,17 +194,11 @@ def local(func, args, kwargs) -> da.Array:
     split = any(len(chunks) > 1 for chunks in data.chunks)
     dtype = _result_dtype(func, data.dtype, arguments)
 
-    core_only = _CORE_ONLY.get(func)
-
     def run(block, mask_block=None, inner=None):
         """The operation on one chunk with its halo; with ``inner``, only the chunk's core."""
-        if core_only is not None and inner is not None:
-            return core_only(block, inner, **operation.kwargs)
-        if mask_block is None:
-            result = operation(block, split=split)
-        else:
-            result = Operation(func, **operation.kwargs, mask=mask_block)(block, split=split)
-        return result if inner is None else result[inner]
+        chunk_operation = operation if mask_block is None else \
+            Operation(func, **operation.kwargs, mask=mask_block)
+        return chunk_operation(block, split=split, inner=inner)
 
     arrays = [data] if mask is None else [data, _as_dask(mask, data.chunks)]
     if not any(reach.halo):

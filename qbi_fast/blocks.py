@@ -35,6 +35,7 @@ from . import labelling, ndimage
 from ._halo import Reach, reach_of, whole_array_defaults
 from ._threads import resolve_workers
 from .ndimage import label as _label
+from .ndimage._gaussian import gaussian_filter_core
 
 __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "iter_blocks",
            "open_array", "open_output", "outer_slice"]
@@ -274,6 +275,10 @@ _NAN_SENSITIVE = {ndimage.median_filter, ndimage.rank_filter, ndimage.percentile
                   ndimage.maximum_filter1d, ndimage.grey_erosion, ndimage.grey_dilation,
                   ndimage.grey_opening, ndimage.grey_closing}
 
+# Functions that can compute just a core of their result with less work than the whole: the
+# gaussian's later passes skip the halo of axes already filtered.
+_CORE_ONLY = ((ndimage.gaussian_filter, gaussian_filter_core),)
+
 # Arguments that are arrays of the input's shape and are cut into blocks with it.
 _BLOCKED_ARGUMENTS = ("mask",)
 
@@ -320,8 +325,10 @@ class Operation:
         return reach_of(self.func, self.args, self.kwargs, ndim)
 
     def __call__(self, data: np.ndarray, block: Block | None = None, workers=None,
-                 split: bool = True) -> np.ndarray:
-        """The operation on one block's data (``split``: the array is cut into several)."""
+                 split: bool = True, inner: tuple[slice, ...] | None = None) -> np.ndarray:
+        """The operation on one block's data (``split``: the array is cut into several); with
+        ``inner`` (a slice per axis) only that part of its result, for less work where the
+        function can skip the rest."""
         if split and self.nan_sensitive and data.dtype.kind in "fc" and np.isnan(data).any():
             msg = (f"{self.name} of data holding NaN cannot run in blocks: scipy's result at a "
                    "sample then depends on samples outside its window. Replace the NaN, or use "
@@ -334,12 +341,15 @@ class Operation:
                 kwargs[name] = np.asarray(value[block.outer])
         if self._takes_workers and workers is not None:
             kwargs.setdefault("workers", workers)
+        core_only = next((c for f, c in _CORE_ONLY if f is self.func), None)
+        if inner is not None and core_only is not None and self.halo is None:
+            return np.asarray(core_only(data, inner, *self.args, **kwargs))
         result = np.asarray(self.func(data, *self.args, **kwargs))
         if result.shape != data.shape:
             name = self.name
             msg = f"{name} returned shape {result.shape} for a block of shape {data.shape}"
             raise ValueError(msg)
-        return result
+        return result if inner is None else result[inner]
 
     def prepare(self, shape) -> None:
         """Check arguments cut into blocks against the whole array's ``shape`` and fix the
@@ -423,11 +433,11 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
     bar = _progress_bar(progress, len(blocks), operation.name)
     target = None
     for block, data in _reader(source, blocks, lambda b: b.outer):
-        result = operation(data, block, n_threads, split=len(blocks) > 1)
+        result = operation(data, block, n_threads, split=len(blocks) > 1, inner=block.inner)
         if target is None:
             target = open_output(out, shape, result.dtype, _effective_block_shape(
                 shape, block_shape, reach))
-        target[block.core] = result[block.inner]
+        target[block.core] = result
         if bar is not None:
             bar.update()
     if bar is not None:

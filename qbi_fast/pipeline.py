@@ -61,6 +61,7 @@ from .blocks import (
     iter_blocks,
     open_array,
     open_output,
+    outer_slice,
 )
 
 __all__ = ["LECTURE_TOML", "OPERATIONS", "Pipeline", "PipelineResult", "Stage", "invert",
@@ -404,6 +405,11 @@ class _Run:
         self.operations = [s.operation() for s in pipeline.local]
         for operation in self.operations:
             operation.prepare(shape)
+        # per local stage, the halo the stages after it read
+        self.later_halos, later = [], Reach.none(len(shape))
+        for operation in reversed(self.operations):
+            self.later_halos.insert(0, later.halo)
+            later = later + operation.reach(len(shape))
         reach = pipeline.reach(len(shape))
         block_shape = tuple(block_shape or pipeline.block_shape
                             or default_block_shape(shape, reach))
@@ -490,10 +496,23 @@ class _Run:
                 return
             block, data = item
             self.result.computed.append(("local", block.index))
-            for stage, operation in zip(self.pipeline.local, self.operations, strict=True):
+            # Each stage keeps only what the later stages read: the core widened by their
+            # halos. Later stages then run on less, and a gaussian filters less.
+            at = [o.start for o in block.outer]  # where data starts in the source
+            for k, (stage, operation) in enumerate(zip(self.pipeline.local, self.operations,
+                                                       strict=True)):
+                wanted = [outer_slice(slice(c.start - o.start, c.stop - o.start), h,
+                                      o.stop - o.start) for c, o, h in
+                          zip(block.core, block.outer, self.later_halos[k], strict=True)]
+                inner = tuple(slice(o.start + w.start - a, o.start + w.stop - a)
+                              for w, o, a in zip(wanted, block.outer, at, strict=True))
+                place = Block(block.index, block.core,
+                              tuple(slice(a, a + n) for a, n in zip(at, data.shape, strict=True)))
                 with self.profiler.stage(stage.name):
-                    data = operation(data, block, self.n_threads, split=len(self.blocks) > 1)
-            consume(block, data[block.inner])
+                    data = operation(data, place, self.n_threads, split=len(self.blocks) > 1,
+                                     inner=inner)
+                at = [o.start + w.start for w, o in zip(wanted, block.outer, strict=True)]
+            consume(block, data)
 
     def _write_output(self, block, core):
         if self.result.output is None:

@@ -94,6 +94,25 @@ def test_local_pipeline_equals_the_calls_in_sequence(foam):
         np.testing.assert_array_equal(result.output, expected)
 
 
+def test_stages_with_masks_on_the_shrinking_blocks(foam):
+    """Each stage keeps only what later stages read (the core widened by their halos), so an
+    array argument such as ``mask`` must be cut to that shrinking part of the block: it is, in
+    every stage."""
+    rng = np.random.default_rng(3)
+    mask = rng.random(foam.shape) < 0.8
+    smooth = Stage("smooth", "gaussian_filter", 1.5)
+    bright = Stage("bright", "threshold", 100.0)
+    eroded = Stage("eroded", "binary_erosion", ndimage.ball(2), mask=mask)
+    opened = Stage("opened", "binary_dilation", iterations=2, mask=~mask)
+    pipeline = Pipeline([smooth, bright, eroded, opened])
+    expected = ndimage.binary_dilation(
+        ndimage.binary_erosion(threshold(ndimage.gaussian_filter(foam, 1.5), 100.0),
+                               ndimage.ball(2), mask=mask), iterations=2, mask=~mask)
+    for block_shape in [(9, 64, 72), (5, 17, 31), (1, 1, 80)]:
+        np.testing.assert_array_equal(pipeline.run(foam, block_shape=block_shape).output,
+                                      expected)
+
+
 def test_region_computes_only_its_blocks(foam):
     pipeline = Pipeline(_small().local[:2])
     whole = pipeline.run(foam, block_shape=(8, 16, 18))
