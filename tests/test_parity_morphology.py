@@ -319,6 +319,22 @@ def test_binary_origin_wrapping_in_scipy_raises(op, shape, origin):
         getattr(qnd, op)(a, np.ones(shape, bool), origin=origin)
 
 
+@pytest.mark.parametrize("width", [31, 32, 33, 47, 64, 65, 100])
+@pytest.mark.parametrize("structure", ["ball-r1", "ball-r5", "box-4x4x4", "ellipsoid-1-1-3-r12"])
+def test_binary_rows_longer_than_a_vector(structure, width, assert_same_outcome):
+    """Balls and boxes are swept along rows 16 or 32 samples at a time, the last vector of a row
+    overlapping the one before; rows of lengths around and beyond a vector (and a 2-byte-cell
+    ball, radius2 >= 255, where the vector holds 16)."""
+    footprint = BINARY_STRUCTURES[structure][0]
+    a = blobs((7, 9, width), density=0.7, seed=width)
+    check_binary(assert_same_outcome, "binary_erosion", a, structure=footprint)
+    check_binary(assert_same_outcome, "binary_dilation", a, structure=footprint, iterations=2)
+    big = qnd.ball(16)  # radius2 256: 16-bit cells
+    ones = np.ones((5, 6, width), bool)
+    ones[2, 3, 5] = False  # erodes the samples within 16 of it, the outside (border 1) none
+    check_binary(assert_same_outcome, "binary_erosion", ones, structure=big, border_value=1)
+
+
 # --------------------------------------------------------------------------------------------
 # binary morphology: shapes, dtypes, output, in place, axes
 

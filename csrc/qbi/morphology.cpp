@@ -260,7 +260,11 @@ QBI_ALWAYS_INLINE void min_plus_rows(const Cell* const* rows, const Cell* terms,
     };
     const auto flush = [&] {
         index_t x = 0;
-        for (; x + lanes <= length; x += lanes) {
+        // Whole vectors, the last one overlapping the one before where the length is not a
+        // multiple of the lanes: redoing a sample gives the same value (min is idempotent),
+        // and a scalar tail of up to lanes - 1 samples cost as much as the rest of a row.
+        for (; length >= lanes; x += lanes) {
+            if (x + lanes > length) x = length - lanes;
             V best = V{} + constant;
             if (started) std::memcpy(&best, dst + x, sizeof(V));
             for (index_t g = 0; g < n_groups; ++g) {
@@ -273,6 +277,10 @@ QBI_ALWAYS_INLINE void min_plus_rows(const Cell* const* rows, const Cell* terms,
                 best = v < best ? v : best;
             }
             std::memcpy(dst + x, &best, sizeof(V));
+            if (x + lanes >= length) {
+                x = length;
+                break;
+            }
         }
         for (; x < length; ++x) {
             Cell best = started ? dst[x] : constant;
