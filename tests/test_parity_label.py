@@ -554,6 +554,9 @@ def _worker_volumes():
         "p0.5-26": (random_mask((40, 90, 91), 0.5, seed=11), full3),
         "p0.08-26": (random_mask((41, 90, 91), 0.08, seed=18), full3),
         "thin-blocks-26": (random_mask((7, 200, 201), 0.1, seed=19), full3),
+        # unit axes dropped: cut into slabs along the first long axis
+        "one-plane-26": (random_mask((1, 400, 401), 0.5, seed=20), full3),
+        "unit-last-26": (random_mask((300, 301, 1), 0.4, seed=21), full3),
         "blobs-6": (blobs((40, 90, 91), 3.0, seed=12), ndi.generate_binary_structure(3, 1)),
         "blobs-26": (blobs((41, 90, 91), 2.0, seed=13), full3),
         "blobs-4d": (blobs((9, 20, 30, 31), 1.5, seed=14), ndi.generate_binary_structure(4, 2)),

@@ -266,17 +266,28 @@ void write_samples(const ArrayView& out, const BlockGrid& g, const std::uint8_t*
         }
 }
 
-// A view of 1 to 3 dimensions as 3 (leading axes of length 1). A 2-D array (Y, X) becomes
-// (Y, 1, X) so that its rows, not a single plane, are split between threads; full connectivity
-// in that one plane is the 2-D one.
+// A view of 1 to 3 dimensions as 3. Axes of length 1 hold no neighbours and are dropped first;
+// then 2 axes (Y, X) become (Y, 1, X), so that rows, not a single plane, are split between
+// threads (full connectivity in that one plane is the 2-D one), and 1 axis becomes (1, 1, X).
+// A (1, Y, X) volume is thus split like (Y, X).
 ArrayView as_3d(const ArrayView& a) {
     ArrayView v = a;
-    if (a.shape.size() == 1) {
-        v.shape = {1, 1, a.shape[0]};
-        v.strides = {0, 0, a.strides[0]};
-    } else if (a.shape.size() == 2) {
-        v.shape = {a.shape[0], 1, a.shape[1]};
-        v.strides = {a.strides[0], 0, a.strides[1]};
+    v.shape.clear();
+    v.strides.clear();
+    for (std::size_t d = 0; d < a.shape.size(); ++d)
+        if (a.shape[d] != 1) {
+            v.shape.push_back(a.shape[d]);
+            v.strides.push_back(a.strides[d]);
+        }
+    if (v.shape.empty()) {
+        v.shape = {1, 1, 1};
+        v.strides = {0, 0, 0};
+    } else if (v.shape.size() == 1) {
+        v.shape = {1, 1, v.shape[0]};
+        v.strides = {0, 0, v.strides[0]};
+    } else if (v.shape.size() == 2) {
+        v.shape = {v.shape[0], 1, v.shape[1]};
+        v.strides = {v.strides[0], 0, v.strides[1]};
     }
     return v;
 }
