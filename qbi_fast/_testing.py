@@ -93,3 +93,31 @@ def asymmetric_footprint(shape, seed) -> np.ndarray:
         footprint[(0,) * len(shape)] = True
         if not np.array_equal(footprint, footprint[(slice(None, None, -1),) * len(shape)]):
             return footprint
+
+
+# Rank, minimum, maximum and grey filters with sizes, footprints, structures and origins, run in
+# every mode by the chunked tests (blocks, dask): (id, name in qbi_fast.ndimage, positional
+# arguments, keyword arguments). Each test file adds cases of its own.
+MODE_FOOTPRINT = asymmetric_footprint((2, 3, 3), seed=2)  # valid origins: (-1..0, -1..1, -1..1)
+MODE_STRUCTURE = np.random.default_rng(3).integers(-3, 4, size=(3, 3, 2)).astype(np.float64)
+MODE_WINDOW_CASES = [
+    ("median", "median_filter", (), {"size": 3}),
+    ("median-size-origin", "median_filter", (), {"size": (2, 3, 4), "origin": (-1, 1, -2)}),
+    ("median-axes", "median_filter", (), {"size": (3, 4), "axes": (0, 2)}),
+    ("rank-footprint", "rank_filter", (3,), {"footprint": MODE_FOOTPRINT}),
+    ("rank-size", "rank_filter", (-2,), {"size": (3, 1, 4), "origin": (1, 0, 1)}),
+    ("percentile", "percentile_filter", (30,), {"size": 3, "origin": -1}),
+    ("minimum", "minimum_filter", (), {"size": (2, 3, 4), "origin": (0, -1, 1)}),
+    ("minimum-axes-unsorted", "minimum_filter", (),
+     {"size": (4, 2), "origin": (1, 0), "axes": (2, 1)}),
+    ("maximum-footprint", "maximum_filter", (),
+     {"footprint": MODE_FOOTPRINT, "origin": (-1, 1, 0)}),
+    ("minimum1d", "minimum_filter1d", (4,), {"axis": 0, "origin": 1}),
+    ("maximum1d", "maximum_filter1d", (3,), {"origin": -1}),
+    ("grey-erosion", "grey_erosion", (), {"size": (3, 2, 3)}),
+    ("grey-erosion-structure", "grey_erosion", (),
+     {"structure": MODE_STRUCTURE, "origin": (0, 1, -1)}),
+    ("grey-opening", "grey_opening", (), {"size": (2, 3, 3)}),
+    ("grey-closing-footprint", "grey_closing", (),
+     {"footprint": MODE_FOOTPRINT, "origin": (0, -1, 1)}),
+]

@@ -17,6 +17,9 @@ from qbi_fast import blocks, data, ndimage, tomo
 from qbi_fast._halo import _RULES, Reach, reach_of
 from qbi_fast._testing import (
     FILTER_MODES,
+    MODE_FOOTPRINT,
+    MODE_STRUCTURE,
+    MODE_WINDOW_CASES,
     SMALL_WINDOW_CASES,
     asymmetric_footprint,
     hypothesis_settings,
@@ -32,8 +35,8 @@ BLOCK_SHAPES = [(1, 2, 3), (3, 7, 5), (50, 50, 50), SHAPE]
 
 
 FOOTPRINT_A = asymmetric_footprint((3, 2, 4), seed=1)  # valid origins: (-1..1, -1..0, -2..1)
-FOOTPRINT_B = asymmetric_footprint((2, 3, 3), seed=2)  # valid origins: (-1..0, -1..1, -1..1)
-STRUCTURE = np.random.default_rng(3).integers(-3, 4, size=(3, 3, 2)).astype(np.float64)
+FOOTPRINT_B = MODE_FOOTPRINT  # valid origins: (-1..0, -1..1, -1..1)
+STRUCTURE = MODE_STRUCTURE
 
 
 def _n_blocks(func, shape, args, kwargs, block_shape) -> int:
@@ -81,46 +84,27 @@ MODE_CASES = [
                  id="gaussian1d-radius"),
     pytest.param(ndimage.gaussian_filter1d, (), {"sigma": 0.7, "axis": 0, "truncate": 6.0},
                  id="gaussian1d-axis0"),
-    # rank filters
-    pytest.param(ndimage.median_filter, (), {"size": 3}, id="median"),
-    pytest.param(ndimage.median_filter, (), {"size": (2, 3, 4), "origin": (-1, 1, -2)},
-                 id="median-size-origin"),
+    # rank filters (with FOOTPRINT_A, this file's own)
     pytest.param(ndimage.median_filter, (), {"footprint": FOOTPRINT_A, "origin": (1, -1, -2)},
                  id="median-footprint"),
-    pytest.param(ndimage.median_filter, (), {"size": (3, 4), "axes": (0, 2)}, id="median-axes"),
-    pytest.param(ndimage.rank_filter, (3,), {"footprint": FOOTPRINT_B}, id="rank-footprint"),
-    pytest.param(ndimage.rank_filter, (-2,), {"size": (3, 1, 4), "origin": (1, 0, 1)},
-                 id="rank-size"),
-    pytest.param(ndimage.percentile_filter, (30,), {"size": 3, "origin": -1}, id="percentile"),
     pytest.param(ndimage.percentile_filter, (80,), {"footprint": FOOTPRINT_A,
                                                     "origin": (0, 0, 1)},
                  id="percentile-footprint"),
     # minimum and maximum
-    pytest.param(ndimage.minimum_filter, (), {"size": (2, 3, 4), "origin": (0, -1, 1)},
-                 id="minimum"),
-    pytest.param(ndimage.maximum_filter, (), {"footprint": FOOTPRINT_B, "origin": (-1, 1, 0)},
-                 id="maximum-footprint"),
     pytest.param(ndimage.maximum_filter, (), {"size": 3, "axes": (1,)}, id="maximum-axes"),
-    pytest.param(ndimage.minimum_filter, (), {"size": (4, 2), "origin": (1, 0), "axes": (2, 1)},
-                 id="minimum-axes-unsorted"),
     pytest.param(ndimage.grey_erosion, (), {"footprint": FOOTPRINT_A[0], "axes": (1, 2)},
                  id="grey-erosion-axes"),
-    pytest.param(ndimage.minimum_filter1d, (4,), {"axis": 0, "origin": 1}, id="minimum1d"),
-    pytest.param(ndimage.maximum_filter1d, (3,), {"origin": -1}, id="maximum1d"),
     # grey morphology
-    pytest.param(ndimage.grey_erosion, (), {"size": (3, 2, 3)}, id="grey-erosion"),
-    pytest.param(ndimage.grey_erosion, (), {"structure": STRUCTURE, "origin": (0, 1, -1)},
-                 id="grey-erosion-structure"),
     pytest.param(ndimage.grey_dilation, (), {"footprint": FOOTPRINT_A, "origin": (1, -1, -2)},
                  id="grey-dilation-footprint"),
     pytest.param(ndimage.grey_dilation, (), {"structure": STRUCTURE}, id="grey-dilation-structure"),
     pytest.param(ndimage.grey_dilation, (), {"size": (2, 4, 1), "origin": (-1, 1, 0)},
                  id="grey-dilation-even"),
-    pytest.param(ndimage.grey_opening, (), {"size": (2, 3, 3)}, id="grey-opening"),
     pytest.param(ndimage.grey_opening, (), {"structure": STRUCTURE}, id="grey-opening-structure"),
-    pytest.param(ndimage.grey_closing, (), {"footprint": FOOTPRINT_B, "origin": (0, -1, 1)},
-                 id="grey-closing-footprint"),
     pytest.param(ndimage.grey_closing, (), {"size": 3, "origin": 1}, id="grey-closing"),
+    # the rank, minimum/maximum and grey cases both chunked tests run (blocks, dask)
+    *(pytest.param(getattr(ndimage, name), args, kwargs, id=case_id)
+      for case_id, name, args, kwargs in MODE_WINDOW_CASES),
 ]
 
 

@@ -34,6 +34,9 @@ from hypothesis import strategies as st
 from qbi_fast import data, labelling, ndimage, tomo
 from qbi_fast._testing import (
     FILTER_MODES,
+    MODE_FOOTPRINT,
+    MODE_STRUCTURE,
+    MODE_WINDOW_CASES,
     SMALL_WINDOW_CASES,
     asymmetric_footprint,
     hypothesis_settings,
@@ -82,8 +85,8 @@ def _check_lazy(assert_same, func, x, args=(), kwargs=None, chunkings=(), *, spl
 
 
 FOOTPRINT_A = asymmetric_footprint((3, 2, 3), seed=1)  # valid origins: (-1..1, -1..0, -1..1)
-FOOTPRINT_B = asymmetric_footprint((2, 3, 3), seed=2)  # valid origins: (-1..0, -1..1, -1..1)
-STRUCTURE = np.random.default_rng(3).integers(-3, 4, size=(3, 3, 2)).astype(np.float64)
+FOOTPRINT_B = MODE_FOOTPRINT  # valid origins: (-1..0, -1..1, -1..1)
+STRUCTURE = MODE_STRUCTURE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,33 +111,14 @@ MODE_CASES = [
                  id="gaussian1d"),
     pytest.param(ndimage.gaussian_filter1d, (), {"sigma": 0.8, "order": 1, "radius": 3},
                  id="gaussian1d-order"),
-    pytest.param(ndimage.median_filter, (), {"size": 3}, id="median"),
-    pytest.param(ndimage.median_filter, (), {"size": (2, 3, 4), "origin": (-1, 1, -2)},
-                 id="median-size-origin"),
     pytest.param(ndimage.median_filter, (), {"footprint": FOOTPRINT_A, "origin": (1, -1, -1)},
                  id="median-footprint"),
-    pytest.param(ndimage.median_filter, (), {"size": (3, 4), "axes": (0, 2)}, id="median-axes"),
-    pytest.param(ndimage.rank_filter, (3,), {"footprint": FOOTPRINT_B}, id="rank-footprint"),
-    pytest.param(ndimage.rank_filter, (-2,), {"size": (3, 1, 4), "origin": (1, 0, 1)},
-                 id="rank-size"),
-    pytest.param(ndimage.percentile_filter, (30,), {"size": 3, "origin": -1}, id="percentile"),
-    pytest.param(ndimage.minimum_filter, (), {"size": (2, 3, 4), "origin": (0, -1, 1)},
-                 id="minimum"),
-    pytest.param(ndimage.minimum_filter, (), {"size": (4, 2), "origin": (1, 0), "axes": (2, 1)},
-                 id="minimum-axes"),
-    pytest.param(ndimage.maximum_filter, (), {"footprint": FOOTPRINT_B, "origin": (-1, 1, 0)},
-                 id="maximum-footprint"),
-    pytest.param(ndimage.minimum_filter1d, (4,), {"axis": 0, "origin": 1}, id="minimum1d"),
-    pytest.param(ndimage.maximum_filter1d, (3,), {"origin": -1}, id="maximum1d"),
-    pytest.param(ndimage.grey_erosion, (), {"size": (3, 2, 3)}, id="grey-erosion"),
-    pytest.param(ndimage.grey_erosion, (), {"structure": STRUCTURE, "origin": (0, 1, -1)},
-                 id="grey-erosion-structure"),
     pytest.param(ndimage.grey_dilation, (), {"footprint": FOOTPRINT_A, "origin": (1, -1, -1)},
                  id="grey-dilation-footprint"),
-    pytest.param(ndimage.grey_opening, (), {"size": (2, 3, 3)}, id="grey-opening"),
-    pytest.param(ndimage.grey_closing, (), {"footprint": FOOTPRINT_B, "origin": (0, -1, 1)},
-                 id="grey-closing-footprint"),
     pytest.param(ndimage.grey_closing, (), {"structure": STRUCTURE}, id="grey-closing-structure"),
+    # the rank, minimum/maximum and grey cases both chunked tests run (blocks, dask)
+    *(pytest.param(getattr(ndimage, name), args, kwargs, id=case_id)
+      for case_id, name, args, kwargs in MODE_WINDOW_CASES),
 ]
 TESTED |= {p.values[0] for p in MODE_CASES}
 
