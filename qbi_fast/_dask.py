@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 import operator
 
 import dask
@@ -127,40 +128,87 @@ def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     return run(*spans, inner=inner)
 
 
+def _face_of(source, cut, chunks) -> tuple[int, bool, int]:
+    """Which face slab of chunk ``source`` the piece ``cut`` of it is read from: ``(axis, low,
+    depth)``, the axis (among those the piece covers only partly) whose slab is thinnest,
+    whether the piece is a prefix there (the low face), and its length along that axis."""
+    lengths = [chunks[d][j] for d, j in enumerate(source)]
+    faces = []
+    for d, c in enumerate(cut):
+        if c.stop - c.start < lengths[d]:
+            depth = c.stop - c.start
+            volume = depth * math.prod(lengths) // lengths[d]
+            faces.append((volume, d, c.start == 0, depth))
+    _, d, low, depth = min(faces)
+    return d, low, depth
+
+
 def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) -> da.Array:
     """``run`` on every chunk of ``arrays[0]`` with its halo (the other arrays, chunked alike,
     cut the same way). Each output chunk is one task whose inputs are its own chunk and, from
-    its neighbours, only the slabs it reads: dask's map_overlap copies every chunk once per axis
-    and makes many small tasks, which cost more than a qbi_fast filter itself.
+    its neighbours, face slabs: dask's map_overlap copies every chunk once per axis and makes
+    many small tasks, which cost more than a qbi_fast filter itself.
 
-    The slab tasks carry a higher priority: a worker cuts the slabs its neighbours wait for
-    before it starts filtering, instead of after a queue of filter tasks."""
+    A neighbour's face slab (as deep as the deepest piece read from it) serves every chunk on
+    that side, edge and corner neighbours included, which take their piece out of it: one
+    slab task per face instead of one per (chunk, neighbour) pair. Each task costs the
+    scheduler about a millisecond, more than cutting the slab, and on a small cluster the
+    scheduler shares the workers' cores. Edge and corner pieces are read from the thinnest face
+    that holds them.
+
+    The slab tasks ask for a higher priority, so that a worker cuts the slabs its neighbours
+    wait for before it starts filtering. (dask keeps that annotation only when low-level task
+    fusion is off, ``optimization.fuse.active: False``; otherwise a slab is cut when dask's own
+    order reaches it.)"""
     data = arrays[0]
     spans = [_spans(chunks, h, n)
              for chunks, h, n in zip(data.chunks, reach.halo, data.shape, strict=True)]
     token = tokenize(name, run, *arrays, reach)
     out_name, slab_name = f"{name}-{token}", f"{name}-halo-{token}"
-    slabs, outputs = {}, {}
+    plans = {}
     for index in np.ndindex(*data.numblocks):
         inner, shape, axis_pieces = zip(*(spans[d][i] for d, i in enumerate(index)), strict=True)
         pieces = []
-        for k, combo in enumerate(itertools.product(*axis_pieces)):
+        for combo in itertools.product(*axis_pieces):
             source = tuple(j for j, _, _ in combo)
             cut = tuple(c for _, c, _ in combo)
             where = tuple(w for _, _, w in combo)
             whole = all(c.stop - c.start == data.chunks[d][j]
                         for d, (j, c, _) in enumerate(combo))
-            keys = []
-            for a, array in enumerate(arrays):
-                if whole:
-                    keys.append((array.name, *source))
-                else:
-                    key = (slab_name, a, *index, k)
-                    slabs[key] = (operator.getitem, (array.name, *source), cut)
-                    keys.append(key)
-            pieces.append([where, *keys])
+            pieces.append((where, source, cut, None if whole else _face_of(source, cut,
+                                                                            data.chunks)))
+        plans[index] = (inner, shape, pieces)
+    # Each face slab as deep as the deepest piece read from it.
+    depths = {}
+    for _, _, pieces in plans.values():
+        for _, source, _, face in pieces:
+            if face is not None:
+                d, low, depth = face
+                depths[source, d, low] = max(depths.get((source, d, low), 0), depth)
+
+    def slab_cut(source, d, low):
+        length, depth = data.chunks[d][source[d]], depths[source, d, low]
+        along = slice(0, depth) if low else slice(length - depth, length)
+        return tuple(along if e == d else slice(None) for e in range(data.ndim))
+
+    slabs = {(slab_name, a, *source, d, int(low)): (operator.getitem, (array.name, *source),
+                                                    slab_cut(source, d, low))
+             for a, array in enumerate(arrays) for source, d, low in depths}
+    outputs = {}
+    for index, (inner, shape, pieces) in plans.items():
+        parts = []
+        for where, source, cut, face in pieces:
+            if face is None:
+                parts.append([where, *((array.name, *source) for array in arrays)])
+                continue
+            d, low, _ = face
+            start = slab_cut(source, d, low)[d].start
+            within = tuple(slice(c.start - start, c.stop - start) if e == d else c
+                           for e, c in enumerate(cut))
+            parts.append([where, *((operator.getitem, (slab_name, a, *source, d, int(low)),
+                                    within) for a in range(len(arrays)))])
         outputs[(out_name, *index)] = (_with_halo, run, shape, inner,
-                                       [array.dtype for array in arrays], pieces)
+                                       [array.dtype for array in arrays], parts)
     graph = HighLevelGraph.from_collections(
         slab_name, MaterializedLayer(slabs, annotations={"priority": 1}), dependencies=arrays)
     layers = HighLevelGraph(
