@@ -11,6 +11,8 @@ hold bytes other than 0/1 and integer outputs wrap, exactly as scipy's C casts d
   contiguous, partly overlapping the input, or unaligned; F-ordered, strided, reversed,
   broadcast and unaligned inputs; 0-d, empty and list inputs; NaN and infinities;
 * gaussian_filter1d over axes and orders; arrays large enough for the kernel's blocked paths;
+* the kernel's sub-range (outputs for part of each line, separate or in place, as for dask
+  chunks and blocks) against the slice of scipy's whole-line result;
 * results independent of ``workers=`` and of concurrent calls from several Python threads;
 * misuse raising scipy's exception class and message; dtypes the kernels do not handle (complex,
   float16, longdouble, big-endian) giving scipy's results or exceptions; ``workers=`` checks;
@@ -980,3 +982,103 @@ def test_core_only_equals_the_whole_result_cut(mode, dtype, output, axes):
     result = gaussian_filter_core(x, core, **kwargs)
     assert result.dtype == expected.dtype
     np.testing.assert_array_equal(result, expected)
+
+
+# The kernel's sub-range: outputs for line positions first .. first + count - 1 only, as the
+# slice of the whole line's result (dask chunks and blocks filter only their core along each
+# axis). Windows that reach an end of the line load the whole line; windows inside it load only
+# the rows they read, which the interior ranges below exercise.
+SUB_RANGE_SHAPE = (30, 21, 40)
+SUB_RANGE_WEIGHTS = {
+    "even": np.array([0.05, 0.1, 0.2, 0.3, 0.2, 0.1, 0.05]),
+    "odd": np.array([-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3]),
+    "radius 0": np.array([1.5]),
+}
+
+
+def _sub_range_cases(n, radius):
+    """(first, count) pairs: the whole line, its ends, ranges just inside and just touching the
+    window's reach of either end, and single positions."""
+    pairs = {(0, n), (0, 1), (n - 1, 1), (radius, n - 2 * radius), (radius + 1, 3),
+             (n // 2, 1), (radius - 1, 4), (n - radius - 4, 5), (n - radius - 3, 3), (2, n - 2)}
+    return sorted((f, c) for f, c in pairs if f >= 0 and c >= 1 and f + c <= n)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8", "int16"])
+@pytest.mark.parametrize("weights", SUB_RANGE_WEIGHTS, ids=str)
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_kernel_sub_range_is_the_slice_of_the_whole_line(mode, dtype, weights, axis):
+    from qbi_fast import _core
+    from qbi_fast._validate import mode_code
+
+    x = random_array(SUB_RANGE_SHAPE, dtype, seed=41)
+    w = SUB_RANGE_WEIGHTS[weights]
+    radius = len(w) // 2
+    whole = ndi.correlate1d(x, w, axis, mode=mode, cval=2.5)
+    n = x.shape[axis]
+    for first, count in _sub_range_cases(n, radius):
+        along = (slice(None),) * axis + (slice(first, first + count),)
+        for workers in (1, 2):
+            out = garbage_like(whole[along].shape, dtype)
+            assert _core.correlate1d_symmetric(x, out, axis, w, mode_code(mode), 2.5, workers,
+                                               first)
+            np.testing.assert_array_equal(out, whole[along], err_msg=f"{first=} {count=}")
+        # In place: the output is the input's own slice; nothing outside it is written.
+        y = x.copy()
+        assert _core.correlate1d_symmetric(y, y[along], axis, w, mode_code(mode), 2.5, 2, first)
+        np.testing.assert_array_equal(y[along], whole[along], err_msg=f"in place {first=}")
+        outside = np.ones(x.shape, bool)
+        outside[along] = False
+        np.testing.assert_array_equal(y[outside], x[outside])
+
+
+@HYPOTHESIS_SETTINGS
+@given(data=st.data())
+def test_kernel_sub_range_hypothesis(data):
+    from qbi_fast import _core
+    from qbi_fast._validate import mode_code
+
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=24))
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    radius = data.draw(st.integers(0, 6))
+    half = data.draw(st.lists(st.floats(0.01, 1.0), min_size=radius, max_size=radius))
+    sign = data.draw(st.sampled_from([1.0, -1.0]))
+    centre = 0.0 if sign < 0 else 0.4
+    w = np.array([*half, centre, *(sign * v for v in reversed(half))])
+    mode = data.draw(st.sampled_from(MODES))
+    dtype = data.draw(st.sampled_from(["float32", "float64", "uint16"]))
+    first = data.draw(st.integers(0, n - 1))
+    count = data.draw(st.integers(1, n - first))
+    x = random_array(shape, dtype, seed=data.draw(st.integers(0, 99)))
+    along = (slice(None),) * axis + (slice(first, first + count),)
+    expected = ndi.correlate1d(x, w, axis, mode=mode, cval=-1.0)[along]
+    out = garbage_like(expected.shape, dtype)
+    assert _core.correlate1d_symmetric(x, out, axis, w, mode_code(mode), -1.0,
+                                       data.draw(st.integers(1, 3)), first)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize(("first", "length"), [(-1, 5), (3, 8), (0, 11)])
+def test_kernel_sub_range_outside_the_line_is_refused(first, length):
+    from qbi_fast import _core
+
+    x = np.zeros((4, 10))
+    out = np.full((4, length), 7.0)
+    with pytest.raises(ValueError, match="first"):
+        _core.correlate1d_symmetric(x, out, 1, np.array([0.25, 0.5, 0.25]), 2, 0.0, 1, first)
+    assert np.all(out == 7.0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_core_inside_the_array_equals_the_whole_result_cut(mode):
+    """A core whose windows stay inside the array along every axis: each pass loads only the
+    rows its core reads."""
+    from qbi_fast.ndimage._gaussian import gaussian_filter_core
+
+    x = random_array((30, 26, 28), "float32", seed=8)
+    core = (slice(9, 20), slice(8, 18), slice(7, 21))
+    kwargs = {"sigma": (1.1, 1.6, 0.9), "mode": mode, "cval": 1.5}
+    expected = qnd.gaussian_filter(x, **kwargs)[core]
+    np.testing.assert_array_equal(gaussian_filter_core(x, core, **kwargs), expected)

@@ -348,19 +348,24 @@ bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry
     return false;
 }
 
-void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
+void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, index_t first,
                            const double* weights, index_t radius, Symmetry symmetry, Mode mode,
                            double cval, int n_threads) {
-    if (in.size() == 0) return;
+    if (out.size() == 0) return;
     const LinePlan plan = plan_lines(in, out, axis);
-    const index_t n = plan.n, padded = n + 2 * radius;
+    const index_t n = plan.n, padded = n + 2 * radius, count = out.shape[axis];
+    // Only the input rows the outputs read are loaded, unless the window reaches an end of the
+    // line, where the boundary rows may come from anywhere in it (wrap, reflect of short lines).
+    const bool reaches_end = first < radius || first + count + radius > n;
+    const index_t load_first = reaches_end ? 0 : first - radius;
+    const index_t load_end = reaches_end ? n : first + count + radius;
     const bool batched = plan.batch.size > 1;
     const index_t width = batched ? batch_width(padded, radius, plan.batch.size) : 1;
     const index_t tiles = (plan.batch.size + width - 1) / width;
     index_t n_outer = 1;
     for (const Dim& d : plan.outer) n_outer *= d.size;
     const BlockKernel correlate = pick_kernel(symmetry);
-    const int threads = useful_threads(n_threads, in.size() * (radius + 1), kMinWorkPerThread);
+    const int threads = useful_threads(n_threads, out.size() * (radius + 1), kMinWorkPerThread);
     const std::vector<index_t> sources = boundary_sources(n, radius, mode);
 
     parallel_ranges(n_outer * tiles, threads, [&](index_t begin, index_t end) {
@@ -369,26 +374,28 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
         double* interior = rows + radius * width;
         TaskCursor cursor(plan, tiles, begin);
         for (index_t task = begin; task < end; ++task, cursor.next()) {
-            const index_t first = cursor.tile() * width;
-            const index_t used = std::min(width, plan.batch.size - first);
-            const char* src = in.data + cursor.in_offset() + first * plan.batch.in_stride;
-            char* dst = out.data + cursor.out_offset() + first * plan.batch.out_stride;
+            const index_t lane = cursor.tile() * width;
+            const index_t used = std::min(width, plan.batch.size - lane);
+            const char* src = in.data + cursor.in_offset() + lane * plan.batch.in_stride;
+            char* dst = out.data + cursor.out_offset() + lane * plan.batch.out_stride;
 
             if (batched) {
-                for (index_t i = 0; i < n; ++i)
+                for (index_t i = load_first; i < load_end; ++i)
                     load_row(in.dtype, src + i * plan.in_step, used, plan.batch.in_stride,
                              interior + i * width);
             } else {
-                load_row(in.dtype, src, n, plan.in_step, interior);
+                load_row(in.dtype, src + load_first * plan.in_step, load_end - load_first,
+                         plan.in_step, interior + load_first);
             }
-            extend_rows(rows, n, radius, width, used, sources, cval);
-            correlate(rows, width, used, n, weights, radius);
+            if (reaches_end) extend_rows(rows, n, radius, width, used, sources, cval);
+            // The output at line position p lands in row p (see correlate_lanes).
+            correlate(rows + first * width, width, used, count, weights, radius);
             if (batched) {
-                for (index_t i = 0; i < n; ++i)
-                    store_row(out.dtype, rows + i * width, used, dst + i * plan.out_step,
-                              plan.batch.out_stride);
+                for (index_t i = 0; i < count; ++i)
+                    store_row(out.dtype, rows + (first + i) * width, used,
+                              dst + i * plan.out_step, plan.batch.out_stride);
             } else {
-                store_row(out.dtype, rows, n, dst, plan.out_step);
+                store_row(out.dtype, rows + first, count, dst, plan.out_step);
             }
         }
     });

@@ -18,11 +18,14 @@ enum class Symmetry { Even, Odd };
 // neither, which scipy sums tap by tap and these kernels do not handle.
 bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry);
 
-// out = correlate1d(in, weights, axis) for weights of length 2 * radius + 1 and origin 0.
-// `in` and `out` have the same shape and any strides; `out` may be `in` itself (same memory and
-// strides) but must not otherwise overlap it. Splits the work over up to n_threads threads; the
-// result does not depend on n_threads.
-void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis,
+// out = correlate1d(in, weights, axis)[..., first : first + out.shape[axis], ...] (the slice
+// along `axis`) for weights of length 2 * radius + 1 and origin 0: the boundary is that of the
+// whole line of in.shape[axis] samples, and only the rows the outputs read are loaded. `in`
+// and `out` agree in every other dimension and may have any strides; `out` may share memory
+// with `in` only sample for sample (out is in, or in's slice from `first` on, with in's
+// strides). Splits the work over up to n_threads threads; the result does not depend on
+// n_threads.
+void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, index_t first,
                            const double* weights, index_t radius, Symmetry symmetry, Mode mode,
                            double cval, int n_threads);
 

@@ -22,22 +22,25 @@ def run_passes(input, output, passes, n_threads: int, core=None) -> np.ndarray:
     """Apply ``passes`` (from :func:`checked_pass`) in order, each reading the previous result
     from ``output`` as scipy.ndimage does, so intermediates are rounded to output's dtype.
 
-    With ``core`` (a slice per axis), only ``output[core]`` is wanted: once an axis has had its
-    pass, later passes -- which read along other axes -- run on its core alone, and the rest of
-    ``output`` is left partly filtered.
+    With ``core`` (a slice per axis), only ``output[core]`` is wanted: each pass computes only
+    its own axis's core (reading the rest of the line), later passes -- which read along other
+    axes -- run on the cores of the axes already done, and the rest of ``output`` is left
+    unwritten or partly filtered.
     """
     src, destination = input, output
     if np.may_share_memory(input, output) and not _same_memory(input, output):
         src = input.copy()  # partial overlap: a line could be overwritten before it is read
     for axis, weights, mode, code, cval in passes:
-        done = _core.correlate1d_symmetric(src, destination, axis, weights, code, cval,
-                                           n_threads)
+        first, wanted = 0, destination
+        if core is not None:
+            start, stop, _ = core[axis].indices(output.shape[axis])
+            first = start
+            wanted = destination[(slice(None),) * axis + (slice(start, stop),)]
+        done = _core.correlate1d_symmetric(src, wanted, axis, weights, code, cval, n_threads,
+                                           first)
         if not done:  # neither symmetric nor antisymmetric: scipy sums it tap by tap
             ndi.correlate1d(src, weights, axis, destination, mode, cval, 0)
-        if core is not None:
-            narrow = tuple(core[d] if d == axis else slice(None) for d in range(output.ndim))
-            destination = destination[narrow]
-        src = destination
+        src = destination = wanted
     return output
 
 
