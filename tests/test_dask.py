@@ -497,6 +497,18 @@ def test_calls_are_lazy(func, args, kwargs, dtype):
         _compute(*results)
 
 
+def test_one_slab_task_per_chunk_face():
+    """Halos travel as one slab task per chunk face that a neighbour reads, shared by the edge
+    and corner neighbours on that side: not one task per pair of neighbouring chunks, which
+    costs the scheduler more than cutting the slabs."""
+    numblocks = (4, 2, 2)
+    x = da.zeros((16, 16, 16), chunks=(4, 8, 8), dtype=np.float32)
+    result = ndimage.gaussian_filter(x, 0.5)  # radius 2: every neighbour reads from each face
+    slabs = [layer for name, layer in result.__dask_graph__().layers.items() if "-halo-" in name]
+    faces = sum(2 * (numblocks[d] - 1) * math.prod(numblocks) // numblocks[d] for d in range(3))
+    assert [len(layer) for layer in slabs] == [faces]  # 24 + 16 + 16; pairs would be 144
+
+
 @pytest.mark.parametrize(("func", "args"), [
     (ndimage.gaussian_filter, (1.0,)),
     (ndimage.gaussian_filter1d, (1.0,)),
