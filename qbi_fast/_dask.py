@@ -120,12 +120,12 @@ def _spans(chunks: tuple[int, ...], halo: int, n: int) -> list:
 
 def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     """One chunk's result: its span assembled from the pieces (one copy), and ``run`` on it for
-    the core (``inner``)."""
+    the core (``inner``), free to filter the span in place (nothing else holds it)."""
     spans = [np.empty(shape, dtype) for dtype in dtypes]
     for where, *blocks in pieces:
         for span, block in zip(spans, blocks, strict=True):
             span[where] = block
-    return run(*spans, inner=inner)
+    return run(*spans, inner=inner, overwrite_data=True)
 
 
 def _face_of(source, cut, chunks) -> tuple[int, bool, int]:
@@ -242,11 +242,12 @@ def local(func, args, kwargs) -> da.Array:
     split = any(len(chunks) > 1 for chunks in data.chunks)
     dtype = _result_dtype(func, data.dtype, arguments)
 
-    def run(block, mask_block=None, inner=None):
+    def run(block, mask_block=None, inner=None, overwrite_data=False):
         """The operation on one chunk with its halo; with ``inner``, only the chunk's core."""
         chunk_operation = operation if mask_block is None else \
             Operation(func, **operation.kwargs, mask=mask_block)
-        return chunk_operation(block, split=split, inner=inner)
+        return chunk_operation(block, split=split, inner=inner,
+                               overwrite_data=overwrite_data)
 
     arrays = [data] if mask is None else [data, _as_dask(mask, data.chunks)]
     if not any(reach.halo):

@@ -325,10 +325,12 @@ class Operation:
         return reach_of(self.func, self.args, self.kwargs, ndim)
 
     def __call__(self, data: np.ndarray, block: Block | None = None, workers=None,
-                 split: bool = True, inner: tuple[slice, ...] | None = None) -> np.ndarray:
+                 split: bool = True, inner: tuple[slice, ...] | None = None,
+                 overwrite_data: bool = False) -> np.ndarray:
         """The operation on one block's data (``split``: the array is cut into several); with
         ``inner`` (a slice per axis) only that part of its result, for less work where the
-        function can skip the rest."""
+        function can skip the rest. ``overwrite_data``: ``data`` is the caller's scratch copy,
+        which a core-only function may filter in place (one buffer less to allocate and fill)."""
         if split and self.nan_sensitive and data.dtype.kind in "fc" and np.isnan(data).any():
             msg = (f"{self.name} of data holding NaN cannot run in blocks: scipy's result at a "
                    "sample then depends on samples outside its window. Replace the NaN, or use "
@@ -343,6 +345,9 @@ class Operation:
             kwargs.setdefault("workers", workers)
         core_only = next((c for f, c in _CORE_ONLY if f is self.func), None)
         if inner is not None and core_only is not None and self.halo is None:
+            wanted = kwargs.get("output")
+            if overwrite_data and (wanted is None or np.dtype(wanted) == data.dtype):
+                kwargs["output"] = data
             return np.asarray(core_only(data, inner, *self.args, **kwargs))
         result = np.asarray(self.func(data, *self.args, **kwargs))
         if result.shape != data.shape:

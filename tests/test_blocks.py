@@ -248,6 +248,33 @@ def test_low_dimensional_binary(assert_same, shape):
             _check_blocked(assert_same, func, x, (), kwargs, block_shapes)
 
 
+@pytest.mark.parametrize(("dtype", "output"), [("float32", None), ("float32", "float32"),
+                                               ("uint8", None), ("float32", np.float64)])
+def test_core_only_overwrites_only_scratch_data(dtype, output):
+    """A caller's scratch copy (overwrite_data=True, as dask chunks pass their assembled span) is
+    filtered in place where the result has its dtype: the core is a view of it. Without the
+    flag, or for another output dtype, the data is left as it was."""
+    x = random_array((12, 14, 10), dtype, seed=3)
+    core = (slice(3, 9), slice(2, 12), slice(0, 10))
+    expected = ndimage.gaussian_filter(x, 1.3, output=output)[core]
+    operation = blocks.Operation(ndimage.gaussian_filter, 1.3, output=output)
+
+    kept = x.copy()
+    result = operation(kept, inner=core)
+    np.testing.assert_array_equal(result, expected)
+    np.testing.assert_array_equal(kept, x)
+    assert not np.shares_memory(result, kept)
+
+    scratch = x.copy()
+    result = operation(scratch, inner=core, overwrite_data=True)
+    np.testing.assert_array_equal(result, expected)
+    assert result.dtype == expected.dtype
+    in_place = np.dtype(output or dtype) == x.dtype
+    assert np.shares_memory(result, scratch) == in_place
+    if not in_place:
+        np.testing.assert_array_equal(scratch, x)
+
+
 def test_empty_array(assert_same):
     x = np.zeros((0, 5), np.float32)
     result = _check_blocked(assert_same, ndimage.gaussian_filter, x, (), {"sigma": 1.0},
