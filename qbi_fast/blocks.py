@@ -11,7 +11,9 @@ Sources: numpy arrays, ``np.memmap``, zarr arrays, TIFF stacks (:class:`TiffStac
 to a ``.npy`` file, a zarr array, a TIFF file or a glob of one TIFF file per slice. Outputs: a new
 numpy array (``out=None``), an existing array, or a path to a ``.npy`` file (memory-mapped) or a
 zarr array (chunked by block). Memory in use is about two input blocks (one read ahead) and one
-result block, plus what the operation itself allocates.
+result block, plus what the operation itself allocates. From a chunked source (zarr) the parts of
+decoded chunks (of 1 MiB or more) that later blocks' halos read are kept, up to 256 MiB, instead
+of decoding those chunks again (:mod:`qbi_fast._chunk_reads`).
 
     from qbi_fast import blocks, ndimage
     blocks.apply(ndimage.gaussian_filter, "scan.zarr", sigma=3, out="smooth.zarr")
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labelling, ndimage
+from ._chunk_reads import chunk_reads
 from ._halo import Reach, reach_of, whole_array_defaults
 from ._threads import resolve_workers
 from .ndimage import label as _label
@@ -380,14 +383,19 @@ def check_not_aliased(out, source, reach: Reach, n_blocks: int) -> None:
 
 
 def _reader(source, blocks: list[Block], key) -> Iterator[tuple[Block, np.ndarray]]:
-    """Blocks with their data, the next one read on a second thread while this one is used."""
+    """Blocks with their data, the next one read on a second thread while this one is used.
+    From a chunked source (zarr), parts of decoded chunks that later blocks' halos read are
+    kept rather than decoded again (:mod:`qbi_fast._chunk_reads`)."""
+    reads = chunk_reads(source, [key(b) for b in blocks])
+
+    def read(i):
+        return reads.read(i) if reads is not None else np.asarray(source[key(blocks[i])])
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(lambda b: np.asarray(source[key(b)]), blocks[0]) if blocks \
-            else None
+        pending = pool.submit(read, 0) if blocks else None
         for i, block in enumerate(blocks):
             data = pending.result()
             if i + 1 < len(blocks):
-                pending = pool.submit(lambda b: np.asarray(source[key(b)]), blocks[i + 1])
+                pending = pool.submit(read, i + 1)
             yield block, data
 
 
