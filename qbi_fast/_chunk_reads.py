@@ -59,12 +59,11 @@ class ChunkReads:
         self.source, self.chunks, self.keep_bytes = source, chunks, keep_bytes
         self.shape = tuple(source.shape)
         self.regions = [_bounds(tuple(region), self.shape) for region in regions]
-        # Per chunk, the thin reads of it: (read index, box in the chunk's coordinates).
-        self.thin_reads: dict[tuple, list] = {}
-        for i, bounds in enumerate(self.regions):
-            for chunk, box in self._parts(bounds):
-                if self._is_thin(chunk, box):
-                    self.thin_reads.setdefault(chunk, []).append((i, box))
+        # The reads after a decode are scanned for the chunk (nothing per chunk is stored ahead:
+        # a terabyte volume has millions of them). Regions ordered by their start along the
+        # first axis (blocks in C order) end the scan at the first that starts past the chunk.
+        starts = [bounds[0][0] if bounds else 0 for bounds in self.regions]
+        self.ordered = all(a <= b for a, b in itertools.pairwise(starts))
         self.kept: dict[tuple, np.ndarray] = {}  # (chunk, read index) -> that read's part
         self.kept_total = 0
         self.done: set[int] = set()
@@ -80,15 +79,24 @@ class ChunkReads:
         ranges = [range(lo // size, (hi - 1) // size + 1)
                   for (lo, hi), size in zip(bounds, self.chunks, strict=True)]
         for chunk in itertools.product(*ranges):
-            box = tuple((max(lo, c_lo) - c_lo, min(hi, c_hi) - c_lo)
-                        for (lo, hi), (c_lo, c_hi) in zip(bounds, self._chunk_bounds(chunk),
-                                                          strict=True))
-            yield chunk, box
+            yield chunk, _box_within(bounds, self._chunk_bounds(chunk))
 
     def _is_thin(self, chunk, box) -> bool:
         """Whether a read takes at most half of the chunk (a halo, not a block's core)."""
         full = math.prod(hi - lo for lo, hi in self._chunk_bounds(chunk))
         return 2 * math.prod(hi - lo for lo, hi in box) <= full
+
+    def _later_thin_reads(self, chunk, i: int):
+        """(read index, box in the chunk's coordinates) of the thin reads of ``chunk`` after
+        read ``i``."""
+        c_bounds = self._chunk_bounds(chunk)
+        for j in range(i + 1, len(self.regions)):
+            bounds = self.regions[j]
+            if self.ordered and bounds and bounds[0][0] >= c_bounds[0][1]:
+                return
+            box = _box_within(bounds, c_bounds)
+            if all(lo < hi for lo, hi in box) and self._is_thin(chunk, box):
+                yield j, box
 
     def read(self, i: int) -> np.ndarray:
         bounds = self.regions[i]
@@ -111,14 +119,21 @@ class ChunkReads:
     def _keep_later_parts(self, chunk, i: int, decoded: np.ndarray) -> None:
         """Copies of the parts of a decoded chunk that thin reads still to come take, while the
         budget allows."""
-        for j, box in self.thin_reads.get(chunk, ()):
-            if j == i or j in self.done or (chunk, j) in self.kept:
+        for j, box in self._later_thin_reads(chunk, i):
+            if j in self.done or (chunk, j) in self.kept:
                 continue
             part = decoded[_box_slices(box)]
             if self.kept_total + part.nbytes > self.keep_bytes:
                 continue
             self.kept[chunk, j] = part.copy()  # a copy: the decoded chunk can be freed
             self.kept_total += part.nbytes
+
+
+def _box_within(bounds, c_bounds) -> tuple[tuple[int, int], ...]:
+    """The part of ``bounds`` inside a chunk of ``c_bounds``, in the chunk's coordinates (empty
+    along an axis where they do not meet)."""
+    return tuple((max(lo, c_lo) - c_lo, min(hi, c_hi) - c_lo)
+                 for (lo, hi), (c_lo, c_hi) in zip(bounds, c_bounds, strict=True))
 
 
 def _box_slices(box) -> tuple[slice, ...]:
