@@ -11,9 +11,10 @@ Sources: numpy arrays, ``np.memmap``, zarr arrays, TIFF stacks (:class:`TiffStac
 to a ``.npy`` file, a zarr array, a TIFF file or a glob of one TIFF file per slice. Outputs: a new
 numpy array (``out=None``), an existing array, or a path to a ``.npy`` file (memory-mapped) or a
 zarr array (chunked by block). Memory in use is about two input blocks (one read ahead) and one
-result block, plus what the operation itself allocates. From a chunked source (zarr) the parts of
-decoded chunks (of 1 MiB or more) that later blocks' halos read are kept, up to 256 MiB, instead
-of decoding those chunks again (:mod:`qbi_fast._chunk_reads`).
+result block, plus what the operation itself allocates. From a chunked source (zarr, or the pages
+of a compressed or multi-file TIFF stack) the parts of decoded chunks (of 1 MiB or more) that
+later blocks' halos read are kept, up to 256 MiB, instead of decoding those chunks again
+(:mod:`qbi_fast._chunk_reads`).
 
     from qbi_fast import blocks, ndimage
     blocks.apply(ndimage.gaussian_filter, "scan.zarr", sigma=3, out="smooth.zarr")
@@ -82,6 +83,13 @@ class TiffStack:
         else:
             self.shape = (len(self.files), *page_shape)
         self.ndim = len(self.shape)
+
+    @property
+    def chunks(self) -> tuple[int, ...] | None:
+        """One page: what a compressed or multi-file stack decodes at a time, so that blocks
+        keep the parts of pages their halos share (:mod:`qbi_fast._chunk_reads`). None when
+        memory-mapped: slicing then reads only what it takes."""
+        return None if self._mapped is not None else (1, *self.shape[1:])
 
     def __getitem__(self, key) -> np.ndarray:
         if self._mapped is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tifffile
 import zarr
 from hypothesis import given
 from hypothesis import strategies as st
@@ -150,3 +151,32 @@ def test_blocks_from_zarr_decode_less(tmp_path, monkeypatch):
     assert max(source.decodes.values()) <= 2
     np.testing.assert_array_equal(
         blocks.apply(ndimage.gaussian_filter, z, 1.0, block_shape=(8, 10, 10)), result)
+
+
+def test_tiff_pages_are_chunks(tmp_path, monkeypatch):
+    """A compressed or multi-file TIFF stack is chunked by page (a memory-mapped one is not),
+    so blocks decode each page about once instead of once per block that reads it."""
+    x = random_array((12, 40, 48), "uint16", seed=6)  # a block reads a small part of a page
+    tifffile.imwrite(tmp_path / "plain.tif", x, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "packed.tif", x, photometric="minisblack", compression="zlib")
+    assert blocks.TiffStack(tmp_path / "plain.tif").chunks is None
+    packed = blocks.TiffStack(tmp_path / "packed.tif")
+    assert packed.chunks == (1, 40, 48)
+
+    pages_read = []
+    imread = tifffile.imread
+
+    def counting_imread(*args, key=None, **kwargs):
+        pages_read.extend(key)
+        return imread(*args, key=key, **kwargs)
+
+    monkeypatch.setattr(tifffile, "imread", counting_imread)
+    expected = ndimage.gaussian_filter(x, 1.0)
+    whole_blocks = blocks.apply(ndimage.gaussian_filter, packed, 1.0, block_shape=(4, 8, 8))
+    np.testing.assert_array_equal(whole_blocks, expected)
+    assert len(pages_read) > 500  # 90 blocks of 8 pages or more, each read whole
+    pages_read.clear()
+    monkeypatch.setattr(chunk_reads_module, "MIN_CHUNK_BYTES", 0)
+    by_page = blocks.apply(ndimage.gaussian_filter, packed, 1.0, block_shape=(4, 8, 8))
+    np.testing.assert_array_equal(by_page, expected)
+    assert sorted(pages_read) == list(range(12))  # each page once
