@@ -392,8 +392,8 @@ def check_not_aliased(out, source, reach: Reach, n_blocks: int) -> None:
 
 def _reader(source, blocks: list[Block], key) -> Iterator[tuple[Block, np.ndarray]]:
     """Blocks with their data, the next one read on a second thread while this one is used.
-    From a chunked source (zarr), parts of decoded chunks that later blocks' halos read are
-    kept rather than decoded again (:mod:`qbi_fast._chunk_reads`)."""
+    From a chunked source (zarr, a compressed TIFF stack), parts of decoded chunks that later
+    blocks' halos read are kept rather than decoded again (:mod:`qbi_fast._chunk_reads`)."""
     reads = chunk_reads(source, [key(b) for b in blocks])
 
     def read(i):
