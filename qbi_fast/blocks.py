@@ -380,9 +380,34 @@ class Operation:
                 raise RuntimeError(msg)
 
 
+def _location(array) -> str | None:
+    """The file or directory an array is stored in (a path, a memmap, a local zarr array), or
+    None for memory and anything else."""
+    if isinstance(array, str | os.PathLike):
+        path = os.fspath(array)
+    elif isinstance(array, np.memmap):
+        path = array.filename
+    else:
+        store_path = str(getattr(array, "store_path", ""))
+        path = store_path.removeprefix("file://") if store_path.startswith("file://") else None
+    return os.path.realpath(path) if path else None
+
+
 def check_not_aliased(out, source, reach: Reach, n_blocks: int) -> None:
-    """Refuse an output that shares memory with the source when blocks read a halo: a block
-    written early would change the halo a later block reads."""
+    """Refuse an output that is the source's own storage where that would change what later
+    reads see: an output path naming the source's file (it is created anew, replacing the
+    source), and, when blocks read a halo, an output array sharing memory or a file with the
+    source (a block written early would change the halo a later block reads)."""
+    location = _location(out)
+    if location is not None and location == _location(source):
+        if isinstance(out, str | os.PathLike):
+            msg = (f"out {os.fspath(out)!r} is the source's own file, which writing the result "
+                   "would replace before it is read: give another path")
+            raise ValueError(msg)
+        if n_blocks > 1 and any(reach.halo):
+            msg = ("out is stored in the source's own file, and blocks read around their cores: "
+                   "give another output, or one block")
+            raise ValueError(msg)
     if n_blocks > 1 and any(reach.halo) and isinstance(out, np.ndarray) \
             and isinstance(source, np.ndarray) and np.may_share_memory(out, source):
         msg = ("out shares memory with the source, and blocks read around their cores: give "
@@ -488,8 +513,9 @@ def label_blocks(source, structure=None, output=None, *, out=None, block_shape=N
         target[...] = labels
         return target, count
     dtype = np.intp if math.prod(shape) >= 2**31 - 2 else np.int32
-    target = open_output(out, shape, dtype, block_shape)
     blocks = list(iter_blocks(shape, block_shape))
+    check_not_aliased(out, source, Reach.none(len(shape)), len(blocks))
+    target = open_output(out, shape, dtype, block_shape)
     bar = _progress_bar(progress, 2 * len(blocks), "label")
     summaries = []
     for block, data in _reader(source, blocks, lambda b: b.core):

@@ -13,7 +13,7 @@ import zarr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qbi_fast import blocks, data, ndimage, tomo
+from qbi_fast import blocks, data, ndimage, pipeline, tomo
 from qbi_fast._halo import _RULES, Reach, reach_of
 from qbi_fast._testing import (
     FILTER_MODES,
@@ -1031,6 +1031,38 @@ def test_zarr_source_wider_than_a_byte(assert_same, tmp_path, dtype):
 def test_tiffstack_leading_ellipsis(assert_same, tiff_sources, kind):
     x, paths = tiff_sources
     assert_same(blocks.TiffStack(paths[kind])[..., 0], x[..., 0])
+
+
+@pytest.mark.parametrize("kind", ["zarr", "npy"])
+def test_output_in_the_source_file_is_refused(tmp_path, kind):
+    """An output path naming the source's own file would be created anew over it (silently
+    wrong results before this check); an output array stored in the source's file is refused
+    when blocks read a halo. Nothing is written either way."""
+    x = random_array((12, 13, 14), "float32", seed=10)
+    if kind == "zarr":
+        path = str(tmp_path / "scan.zarr")
+        zarr.create_array(store=path, shape=x.shape, chunks=(4, 13, 14), dtype=x.dtype)[...] = x
+        stored = zarr.open_array(path, mode="r+")
+        other_spelling = str(tmp_path / "." / "scan.zarr") + "/"
+    else:
+        path = str(tmp_path / "scan.npy")
+        np.save(path, x)
+        stored = np.load(path, mmap_mode="r+")
+        other_spelling = str(tmp_path / "." / "scan.npy")
+    for out in (path, other_spelling):
+        with pytest.raises(ValueError, match="source's own file"):
+            blocks.apply(ndimage.gaussian_filter, path, 1.0, out=out, block_shape=(4, 13, 14))
+        with pytest.raises(ValueError, match="source's own file"):
+            blocks.apply(ndimage.label, path, out=out, block_shape=(4, 13, 14))
+        with pytest.raises(ValueError, match="source's own file"):
+            pipeline.Pipeline([pipeline.Stage("smooth", "gaussian_filter", sigma=1.0)]).run(
+                path, out=out, block_shape=(4, 13, 14))
+    with pytest.raises(ValueError, match="source's own file"):
+        blocks.apply(ndimage.gaussian_filter, stored, 1.0, out=stored, block_shape=(4, 13, 14))
+    np.testing.assert_array_equal(np.asarray(blocks.open_array(path)), x)
+    # a pointwise operation may write over its own file's array, block by block
+    blocks.apply(np.negative, stored, halo=0, out=stored, block_shape=(4, 5, 6))
+    np.testing.assert_array_equal(np.asarray(blocks.open_array(path)), -x)
 
 
 def test_output_aliasing_the_source_is_refused_when_blocks_read_a_halo():
