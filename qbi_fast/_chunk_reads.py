@@ -7,8 +7,11 @@ whole: with (64, 256, 256) chunks and blocks of (128, 256, 256) with a halo of 2
 was decoded about 12 times (zstd: about 50 ms per 16 MB chunk). The reads are known in advance
 (the blocks' regions, in order), so after decoding a chunk the parts that later halo reads
 need are kept, up to a memory budget, and copied from there. Reads that take most of a chunk
-(a block's own core) decode it again: keeping whole chunks for them would cost far more memory
-than the one extra decode costs time."""
+(a block's own core) further on decode it again: keeping whole chunks for them would cost far
+more memory than the one extra decode costs time. The next read is the exception: what it
+takes of a decoded chunk is kept whatever its size (at most one block), and a whole chunk
+kept for it is passed on in turn, so slabs of whole pages
+(:func:`qbi_fast.blocks.default_block_shape`) decode each page once."""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def chunk_reads(source, regions) -> ChunkReads | None:
     chunks = regular_chunks(source)
     if chunks is None or math.prod(chunks) * np.dtype(source.dtype).itemsize < MIN_CHUNK_BYTES:
         return None
-    return ChunkReads(source, chunks, regions)
+    return ChunkReads(source, chunks, regions, KEEP_BYTES)
 
 
 def _bounds(region: tuple[slice, ...], shape) -> tuple[tuple[int, int], ...]:
@@ -54,7 +57,8 @@ def _bounds(region: tuple[slice, ...], shape) -> tuple[tuple[int, int], ...]:
 class ChunkReads:
     """``read(i)`` is ``np.asarray(source[regions[i]])`` (``regions``: a slice per axis, step
     1), for a source of regular ``chunks``. A chunk decoded for one read leaves a copy of the
-    part each later thin read takes, within ``keep_bytes``; a thick read decodes it again."""
+    part each later thin read, and the next read, takes, within ``keep_bytes``; other thick
+    reads decode it again."""
 
     def __init__(self, source, chunks: tuple[int, ...], regions, keep_bytes: int = KEEP_BYTES):
         self.source, self.chunks, self.keep_bytes = source, chunks, keep_bytes
@@ -87,16 +91,20 @@ class ChunkReads:
         full = math.prod(hi - lo for lo, hi in self._chunk_bounds(chunk))
         return 2 * math.prod(hi - lo for lo, hi in box) <= full
 
-    def _later_thin_reads(self, chunk, i: int):
-        """(read index, box in the chunk's coordinates) of the thin reads of ``chunk`` after
-        read ``i``."""
+    def _is_whole(self, chunk, box) -> bool:
+        return all(b == (0, hi - lo) for b, (lo, hi) in
+                   zip(box, self._chunk_bounds(chunk), strict=True))
+
+    def _later_reads(self, chunk, i: int):
+        """(read index, box in the chunk's coordinates) of the reads of ``chunk`` after read
+        ``i`` worth keeping a part for: the next read, and thin reads."""
         c_bounds = self._chunk_bounds(chunk)
         for j in range(i + 1, len(self.regions)):
             bounds = self.regions[j]
             if self.ordered and bounds and bounds[0][0] >= c_bounds[0][1]:
                 return
             box = _box_within(bounds, c_bounds)
-            if all(lo < hi for lo, hi in box) and self._is_thin(chunk, box):
+            if all(lo < hi for lo, hi in box) and (j == i + 1 or self._is_thin(chunk, box)):
                 yield j, box
 
     def read(self, i: int) -> np.ndarray:
@@ -106,6 +114,8 @@ class ChunkReads:
             part = self.kept.pop((chunk, i), None)
             if part is not None:
                 self.kept_total -= part.nbytes
+                if self._is_whole(chunk, box):  # passed on to later reads, as if decoded
+                    self._keep_later_parts(chunk, i, part)
             else:
                 decoded = np.asarray(self.source[tuple(slice(lo, hi)
                                                        for lo, hi in self._chunk_bounds(chunk))])
@@ -118,9 +128,9 @@ class ChunkReads:
         return out
 
     def _keep_later_parts(self, chunk, i: int, decoded: np.ndarray) -> None:
-        """Copies of the parts of a decoded chunk that thin reads still to come take, while the
-        budget allows."""
-        for j, box in self._later_thin_reads(chunk, i):
+        """Copies of the parts of a decoded chunk that reads still to come take (see
+        :meth:`_later_reads`), while the budget allows."""
+        for j, box in self._later_reads(chunk, i):
             if j in self.done or (chunk, j) in self.kept:
                 continue
             part = decoded[_box_slices(box)]

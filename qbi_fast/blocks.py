@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labelling, ndimage
-from ._chunk_reads import chunk_reads
+from ._chunk_reads import chunk_reads, regular_chunks
 from ._halo import Reach, reach_of, whole_array_defaults
 from ._threads import resolve_workers
 from .ndimage import label as _label
@@ -47,6 +47,9 @@ __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "i
 # Default blocks hold at most this many samples with their halo: about 0.5 GB for a
 # float32 pipeline of several stages.
 BLOCK_SAMPLES = 1 << 24
+# Default slabs of whole pages (see default_block_shape) may hold up to this many times
+# BLOCK_SAMPLES with their halo: a page read in parts costs a decode per part.
+SLAB_FACTOR = 8
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,18 +213,31 @@ def _effective_block_shape(shape, block_shape, reach: Reach) -> tuple[int, ...]:
     return tuple(max(1, b) for b in result)
 
 
-def default_block_shape(shape, reach: Reach | None = None, samples: int = BLOCK_SAMPLES
-                        ) -> tuple[int, ...]:
-    """The whole array if it fits in ``samples`` with its halo; otherwise its longest axis
-    halved (the first of equals, so blocks stay contiguous slabs where possible) until the block
-    with its halo does."""
+def default_block_shape(shape, reach: Reach | None = None, samples: int | None = None,
+                        chunks=None) -> tuple[int, ...]:
+    """The whole array if it fits in ``samples`` (default BLOCK_SAMPLES) with its halo;
+    otherwise its longest axis halved (the first of equals, so blocks stay contiguous slabs
+    where possible) until the block with its halo does.
+
+    From a source stored in whole pages (``chunks`` spans every axis but the first: a
+    compressed TIFF stack, or zarr chunks of whole slices), blocks are slabs of whole pages
+    when such a slab holds at most SLAB_FACTOR times ``samples`` with its halo. Each page is
+    then decoded once (the next block keeps the halo pages it shares with this one), where
+    blocks that cut pages decode a page once for every block that reads part of it, 5 to 20
+    times for 1024² to 2048² pages. The slab is as thick as fits ``samples`` with its halo, but
+    at least twice the halo, so that the halo at most doubles what a block reads."""
     shape = tuple(int(n) for n in shape)
     reach = reach or Reach.none(len(shape))
+    samples = BLOCK_SAMPLES if samples is None else samples
     block = list(shape)
 
     def outer(b):
         return math.prod(min(n, x + 2 * h) for n, x, h in zip(shape, b, reach.halo, strict=True))
 
+    if outer(block) > samples:
+        slab = _page_slab(shape, reach, samples, chunks)
+        if slab is not None:
+            return slab
     while outer(block) > samples:
         splittable = [d for d in range(len(shape)) if not reach.whole[d] and block[d] > 1]
         if not splittable:
@@ -229,6 +245,23 @@ def default_block_shape(shape, reach: Reach | None = None, samples: int = BLOCK_
         d = max(splittable, key=lambda a: (block[a], -a))
         block[d] = (block[d] + 1) // 2
     return tuple(max(1, b) for b in block)
+
+
+def _page_slab(shape, reach: Reach, samples: int, chunks) -> tuple[int, ...] | None:
+    """The default block of whole pages (see :func:`default_block_shape`), or None where the
+    source is not stored in whole pages or such a slab would be too large."""
+    if chunks is None or len(shape) < 2 or reach.whole[0]:
+        return None
+    page = math.prod(shape[1:])
+    if page == 0 or chunks[0] >= shape[0] or any(
+            c < n for c, n in zip(chunks[1:], shape[1:], strict=True)):
+        return None
+    h = reach.halo[0]
+    pages = max(2 * h, samples // page - 2 * h, 1)
+    pages = min(shape[0], -(-pages // chunks[0]) * chunks[0])  # whole chunks
+    if min(shape[0], pages + 2 * h) * page > SLAB_FACTOR * samples:
+        return None
+    return (pages, *shape[1:])
 
 
 def iter_blocks(shape, block_shape, reach: Reach | None = None, region=None) -> Iterator[Block]:
@@ -466,7 +499,7 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
     operation.prepare(shape)
     reach = operation.reach(len(shape))
     block_shape = tuple(block_shape) if block_shape is not None else \
-        default_block_shape(shape, reach)
+        default_block_shape(shape, reach, chunks=regular_chunks(source))
     if len(block_shape) != len(shape):
         msg = f"block_shape has {len(block_shape)} axes, the source {len(shape)}"
         raise ValueError(msg)
@@ -505,7 +538,8 @@ def label_blocks(source, structure=None, output=None, *, out=None, block_shape=N
         raise TypeError(msg)
     source = open_array(source)
     shape = tuple(source.shape)
-    block_shape = tuple(block_shape) if block_shape is not None else default_block_shape(shape)
+    block_shape = tuple(block_shape) if block_shape is not None else \
+        default_block_shape(shape, chunks=regular_chunks(source))
     n_threads = resolve_workers(workers)
     if len(shape) == 0 or math.prod(shape) == 0:
         labels, count = _label(np.asarray(source), structure)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import labelling, ndimage, objects, tomo
+from ._chunk_reads import regular_chunks
 from ._halo import Reach
 from ._threads import resolve_workers
 from .blocks import (
@@ -412,7 +413,8 @@ class _Run:
             later = later + operation.reach(len(shape))
         reach = pipeline.reach(len(shape))
         block_shape = tuple(block_shape or pipeline.block_shape
-                            or default_block_shape(shape, reach))
+                            or default_block_shape(shape, reach,
+                                                   chunks=regular_chunks(self.source)))
         if len(block_shape) != len(shape):
             msg = f"block_shape has {len(block_shape)} axes, the source {len(shape)}"
             raise ValueError(msg)

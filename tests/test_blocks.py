@@ -810,14 +810,63 @@ def test_default_block_shape_examples():
     assert blocks.default_block_shape((0, 5)) == (1, 5)
 
 
+def test_default_blocks_of_a_paged_source_are_slabs():
+    """A source stored in whole pages gets slabs of whole pages: as thick as fits the budget
+    with the halo, at least twice the halo, in whole chunks; unless the slab would exceed
+    SLAB_FACTOR times the budget, or the source is not stored in whole pages."""
+    halo2 = Reach((2, 2, 2), (False,) * 3)
+    shape, page = (100, 64, 64), (1, 64, 64)
+    assert blocks.default_block_shape(shape, halo2, samples=4096 * 20, chunks=page) == \
+        (16, 64, 64)  # 16 pages + 2 * 2 halo pages = the budget
+    assert blocks.default_block_shape(shape, halo2, samples=4096 * 4, chunks=page) == \
+        (4, 64, 64)  # twice the halo, at twice the budget
+    assert blocks.default_block_shape(shape, halo2, samples=4096 * 4, chunks=(3, 64, 64)) == \
+        (6, 64, 64)  # whole chunks
+    assert blocks.default_block_shape(shape, samples=4096 * 3, chunks=(1, 64, 80)) == \
+        (3, 64, 64)  # chunks larger than the array's pages still hold whole pages
+    # a slab of 4 + 4 halo pages would exceed SLAB_FACTOR times a budget of one page
+    assert blocks.default_block_shape(shape, halo2, samples=4096 // blocks.SLAB_FACTOR * 2,
+                                      chunks=page) == \
+        blocks.default_block_shape(shape, halo2, samples=4096 // blocks.SLAB_FACTOR * 2)
+    for chunks in [(1, 32, 64), (100, 64, 64), None]:  # not pages; one chunk; unchunked
+        assert blocks.default_block_shape(shape, halo2, samples=4096 * 20, chunks=chunks) == \
+            blocks.default_block_shape(shape, halo2, samples=4096 * 20)
+    wrap0 = Reach((2, 2, 2), (True, False, False))  # axis 0 may not be split
+    assert blocks.default_block_shape(shape, wrap0, samples=4096 * 20, chunks=page) == \
+        blocks.default_block_shape(shape, wrap0, samples=4096 * 20)
+    assert blocks.default_block_shape((10, 8, 8), halo2, samples=640, chunks=page) == \
+        (10, 8, 8)  # the whole array fits
+
+
+@hypothesis_settings(max_examples=200)
+@given(
+    shape=st.lists(st.integers(1, 40), min_size=2, max_size=4).map(tuple),
+    data_=st.data(),
+)
+def test_property_page_slabs(shape, data_):
+    ndim = len(shape)
+    halo = tuple(data_.draw(st.lists(st.integers(0, 4), min_size=ndim, max_size=ndim)))
+    samples = data_.draw(st.integers(1, 5000))
+    chunks = (data_.draw(st.integers(1, shape[0])), *shape[1:])
+    reach = Reach(halo, (False,) * ndim)
+    block = blocks.default_block_shape(shape, reach, samples=samples, chunks=chunks)
+    plain = blocks.default_block_shape(shape, reach, samples=samples)
+    page = int(np.prod(shape[1:]))
+    if block != plain:
+        assert block[1:] == shape[1:]
+        assert block[0] % chunks[0] == 0 or block[0] == shape[0]
+        assert min(shape[0], block[0] + 2 * halo[0]) * page <= blocks.SLAB_FACTOR * samples
+        assert block[0] >= min(shape[0], 2 * halo[0])
+
+
 def test_default_block_shape_used_by_apply(assert_same, monkeypatch):
     x = random_array(SHAPE, "float32", seed=14)
     assert_same(blocks.apply(ndimage.median_filter, x, size=3), ndimage.median_filter(x, size=3))
     default = blocks.default_block_shape
     chosen = []
 
-    def small(shape, reach=None):
-        chosen.append(default(shape, reach, samples=200))
+    def small(shape, reach=None, chunks=None):
+        chosen.append(default(shape, reach, samples=200, chunks=chunks))
         return chosen[-1]
 
     monkeypatch.setattr(blocks, "default_block_shape", small)

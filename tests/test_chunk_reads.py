@@ -79,6 +79,29 @@ def test_halo_reads_decode_each_chunk_about_once():
     assert source.decodes[1, 1, 1] == 27  # the interior chunk is read by all 27 blocks
 
 
+def test_pages_shared_with_the_next_block_are_kept():
+    """Slabs of whole pages: the halo pages a block shares with the next are read whole by
+    both (thick reads), and kept for the next one, so each page is decoded once; a thick read
+    further on is not kept for."""
+    shape, chunks = (40, 6, 7), (1, 6, 7)
+    x = random_array(shape, "float32", seed=7)
+    regions = _block_regions(shape, (8, 6, 7), 3)
+    source = Chunked(x, chunks)
+    reads = ChunkReads(source, chunks, regions)
+    for i, region in enumerate(regions):
+        np.testing.assert_array_equal(reads.read(i), x[region])
+    assert set(source.decodes.values()) == {1}
+    assert len(source.decodes) == 40
+    # Reading every other slab: a page two reads on is not kept, so it is decoded again.
+    skipping = [regions[0], regions[2], regions[0]]
+    source = Chunked(x, chunks)
+    reads = ChunkReads(source, chunks, skipping)
+    for i, region in enumerate(skipping):
+        np.testing.assert_array_equal(reads.read(i), x[region])
+        assert reads.kept_total <= 11 * 6 * 7 * 4  # at most one read's worth
+    assert max(source.decodes.values()) == 2  # regions[0] decoded again for the third read
+
+
 def test_budget_limits_what_is_kept():
     """A budget below one halo part keeps nothing, and every read decodes again."""
     shape, chunks = (16, 16), (8, 8)
@@ -180,3 +203,28 @@ def test_tiff_pages_are_chunks(tmp_path, monkeypatch):
     by_page = blocks.apply(ndimage.gaussian_filter, packed, 1.0, block_shape=(4, 8, 8))
     np.testing.assert_array_equal(by_page, expected)
     assert sorted(pages_read) == list(range(12))  # each page once
+    pages_read.clear()
+    monkeypatch.setattr(blocks, "BLOCK_SAMPLES", 4 * 40 * 48)
+    monkeypatch.setattr(chunk_reads_module, "KEEP_BYTES", 10 * 40 * 48 * 2)  # 10 pages
+    by_slab = blocks.apply(ndimage.gaussian_filter, packed, 1.0)  # default: slabs of pages
+    np.testing.assert_array_equal(by_slab, expected)
+    assert sorted(pages_read) == list(range(12))
+
+
+def test_default_slabs_decode_each_page_once(monkeypatch):
+    """blocks.apply and its label on a source stored in whole pages, with their default
+    blocks (made small here): slabs of whole pages, each page decoded once."""
+    monkeypatch.setattr(chunk_reads_module, "MIN_CHUNK_BYTES", 0)
+    monkeypatch.setattr(blocks, "BLOCK_SAMPLES", 12 * 30 * 20)
+    monkeypatch.setattr(chunk_reads_module, "KEEP_BYTES", 10 * 30 * 20 * 4)  # 10 pages
+    x = random_array((60, 30, 20), "float32", seed=8)
+    source = Chunked(x, (1, 30, 20))
+    result = blocks.apply(ndimage.gaussian_filter, source, 1.0)
+    np.testing.assert_array_equal(result, ndimage.gaussian_filter(x, 1.0))
+    assert set(source.decodes.values()) == {1}
+    source = Chunked(x > 0.5, (1, 30, 20))
+    labels, count = blocks.apply(ndimage.label, source)
+    expected, n = ndimage.label(x > 0.5)
+    np.testing.assert_array_equal(labels, expected)
+    assert count == n
+    assert set(source.decodes.values()) == {1}
