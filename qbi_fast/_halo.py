@@ -75,7 +75,9 @@ def _gaussian(args, ndim):
     sigmas = _per_axis(args["sigma"], n)
     radii = _per_axis(args.get("radius"), n)
     truncate = float(args.get("truncate", 4.0))
-    halos = [0 if float(s) <= 1e-15 else (int(r) if r is not None else int(truncate * float(s) + 0.5))
+    # scipy filters an axis only where sigma > 1e-15 (not where it is NaN)
+    halos = [0 if not float(s) > 1e-15 else
+             (int(r) if r is not None else int(truncate * float(s) + 0.5))
              for s, r in zip(sigmas, radii, strict=True)]
     return _reach(ndim, axes, halos, _per_axis(args.get("mode", "reflect"), n))
 
@@ -200,4 +202,17 @@ def reach_of(func, args: tuple, kwargs: dict, ndim: int) -> Reach:
                "alone)")
         raise TypeError(msg)
     bound = inspect.signature(func).bind(None, *args, **kwargs)
-    return rule(dict(bound.arguments), ndim)
+    try:
+        return rule(dict(bound.arguments), ndim)
+    except (TypeError, ValueError, IndexError, OverflowError) as error:
+        # Arguments the rule cannot read are usually invalid: the call itself, on one sample,
+        # raises what scipy raises for them.
+        try:
+            func(np.zeros((1,) * ndim), *args, **{k: v for k, v in kwargs.items()
+                                                  if k not in _SHAPED or np.ndim(v) == 0})
+        except Exception as call_error:
+            raise call_error from None
+        raise error from None
+
+
+_SHAPED = {"mask", "output"}  # arguments of the array's shape, left out of the one-sample call

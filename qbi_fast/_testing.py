@@ -84,6 +84,22 @@ SMALL_WINDOW_CASES = [
 ]
 
 
+# Invalid arguments a chunked run (blocks, dask) must refuse with the exception and message of
+# the call on the whole array, on a 2-d array: (id, name in qbi_fast.ndimage, positional
+# arguments, keyword arguments).
+INVALID_ARGUMENT_CASES = [
+    ("no-window", "grey_erosion", (), {}),
+    ("sigma-per-axis", "gaussian_filter", ([1.0, 2.0, 3.0],), {}),
+    ("size-per-axis", "median_filter", (), {"size": [2, 2, 2]}),
+    ("footprint-rank", "grey_dilation", (), {"footprint": np.ones((3, 3, 3))}),
+    ("size-zero", "minimum_filter1d", (0,), {}),
+    ("origin", "maximum_filter", (), {"size": 3, "origin": [0, 5]}),
+    ("axis", "gaussian_filter1d", (1.0,), {"axis": 2}),
+    ("axes", "median_filter", (), {"size": 3, "axes": (0, 5)}),
+    ("mode", "percentile_filter", (50,), {"size": 3, "mode": "bogus"}),
+]
+
+
 def asymmetric_footprint(shape, seed) -> np.ndarray:
     """A seeded boolean footprint that is not symmetric under reflection (so that origins and
     the reflection in dilation matter)."""

@@ -23,6 +23,7 @@ later blocks' halos read are kept, up to 256 MiB, instead of decoding those chun
 
 from __future__ import annotations
 
+import collections
 import glob
 import inspect
 import itertools
@@ -47,6 +48,8 @@ __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "i
 # Default blocks hold at most this many samples with their halo: about 0.5 GB for a
 # float32 pipeline of several stages.
 BLOCK_SAMPLES = 1 << 24
+# Blocks relabelled at once, at most (one block of labels in memory each).
+RELABEL_THREADS = 4
 # Default slabs of whole pages (see default_block_shape) may hold up to this many times
 # BLOCK_SAMPLES with their halo: a page read in parts costs a decode per part.
 SLAB_FACTOR = 8
@@ -274,8 +277,10 @@ def iter_blocks(shape, block_shape, reach: Reach | None = None, region=None) -> 
     for index, start in enumerate(itertools.product(*starts)):
         core = tuple(slice(s, min(s + b, r.stop))
                      for s, b, r in zip(start, block_shape, region, strict=True))
-        yield Block(index, core, tuple(outer_slice(c, h, n)
-                                       for c, h, n in zip(core, reach.halo, shape, strict=True)))
+        # An axis the operation needs whole is read whole, also where a region cuts it.
+        yield Block(index, core, tuple(slice(0, n) if whole else outer_slice(c, h, n)
+                                       for c, h, n, whole in zip(core, reach.halo, shape,
+                                                                 reach.whole, strict=True)))
 
 
 def outer_slice(core: slice, halo: int, n: int) -> slice:
@@ -390,7 +395,8 @@ class Operation:
         core_only = next((c for f, c in _CORE_ONLY if f is self.func), None)
         if inner is not None and core_only is not None and self.halo is None:
             wanted = kwargs.get("output")
-            if overwrite_data and (wanted is None or np.dtype(wanted) == data.dtype):
+            if overwrite_data and data.dtype.isnative and (wanted is None
+                                                           or np.dtype(wanted) == data.dtype):
                 kwargs["output"] = data
             return np.asarray(core_only(data, inner, *self.args, **kwargs))
         result = np.asarray(self.func(data, *self.args, **kwargs))
@@ -463,6 +469,45 @@ def _reader(source, blocks: list[Block], key) -> Iterator[tuple[Block, np.ndarra
             if i + 1 < len(blocks):
                 pending = pool.submit(read, i + 1)
             yield block, data
+
+
+def relabelled_blocks(blocks: list[Block], lookups, source, target, dtype, n_threads: int):
+    """``target[block.core] = lookup[source[block.core]]`` for each block and its lookup
+    (global labels from :func:`qbi_fast.labelling.merge_chunks`), on up to ``n_threads``
+    threads (at most RELABEL_THREADS): zarr's decoding and encoding run on one thread per call,
+    and a lookup is one pass over memory. Yields each block once it is written, in order; at
+    most one block per thread is in memory. ``target`` may be ``source``: each block is read
+    before it is written. Into a chunked target whose chunks the blocks cut, one thread: two
+    blocks written at once would each rewrite the chunk they share."""
+    def relabel(block, lookup):
+        target[block.core] = np.asarray(lookup, dtype)[np.asarray(source[block.core])]
+
+    threads = max(1, min(n_threads, RELABEL_THREADS))
+    if not _whole_chunks(blocks, target):
+        threads = 1
+    with ThreadPoolExecutor(threads) as pool:
+        pending = collections.deque()
+        for block, lookup in zip(blocks, lookups, strict=True):
+            pending.append((block, pool.submit(relabel, block, lookup)))
+            if len(pending) == threads:
+                done, future = pending.popleft()
+                future.result()
+                yield done
+        for done, future in pending:
+            future.result()
+            yield done
+
+
+def _whole_chunks(blocks: list[Block], array) -> bool:
+    """Whether every block's core is made of whole chunks of ``array`` (true of any array
+    that is not chunked)."""
+    chunks = regular_chunks(array)
+    if chunks is None:
+        return True
+    shape = tuple(array.shape)
+    return all(c.start % size == 0 and (c.stop % size == 0 or c.stop == n)
+               for block in blocks
+               for c, size, n in zip(block.core, chunks, shape, strict=True))
 
 
 def _progress_bar(progress, total: int, what: str):
@@ -559,8 +604,7 @@ def label_blocks(source, structure=None, output=None, *, out=None, block_shape=N
         if bar is not None:
             bar.update()
     lookups, count = labelling.merge_chunks(summaries, structure)
-    for block, lookup in zip(blocks, lookups, strict=True):
-        target[block.core] = lookup.astype(dtype)[np.asarray(target[block.core])]
+    for _ in relabelled_blocks(blocks, lookups, target, target, dtype, n_threads):
         if bar is not None:
             bar.update()
     if bar is not None:

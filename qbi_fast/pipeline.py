@@ -63,6 +63,7 @@ from .blocks import (
     open_array,
     open_output,
     outer_slice,
+    relabelled_blocks,
 )
 
 __all__ = ["LECTURE_TOML", "OPERATIONS", "Pipeline", "PipelineResult", "Stage", "invert",
@@ -566,17 +567,20 @@ class _Run:
             target = self._stored(os.fspath(self.out))
             if target is None:
                 target = open_output(self.out, shape, self.label_dtype, self.chunk_shape)
+        todo, todo_lookups = [], []
         for block, lookup in zip(self.blocks, lookups, strict=True):
             if self._done("relabel", block):
                 continue
-            result_known = target is provisional and np.array_equal(lookup,
-                                                                    np.arange(len(lookup)))
-            if not result_known:  # otherwise already numbered finally, e.g. a single block
+            if target is provisional and np.array_equal(lookup, np.arange(len(lookup))):
+                self._finished("relabel", block)  # already numbered finally: one block, say
+                continue
+            todo.append(block)
+            todo_lookups.append(lookup)
+        with self.profiler.stage("relabel"):
+            for block in relabelled_blocks(todo, todo_lookups, provisional, target,
+                                           self.label_dtype, self.n_threads):
                 self.result.computed.append(("relabel", block.index))
-                with self.profiler.stage("relabel"):
-                    target[block.core] = lookup.astype(self.label_dtype)[
-                        np.asarray(provisional[block.core])]
-            self._finished("relabel", block)
+                self._finished("relabel", block)
         with self.profiler.stage(self.pipeline.objects.name if full else "sizes"):
             self.result.sizes, self.result.objects = _merge_tables(
                 [tables[i] for i in order], lookups, count, len(shape), full, math.prod(shape))

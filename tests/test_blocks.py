@@ -5,6 +5,8 @@ dtype; labelling in blocks gives scipy's labels and count; sources and outputs o
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -17,6 +19,7 @@ from qbi_fast import blocks, data, ndimage, pipeline, tomo
 from qbi_fast._halo import _RULES, Reach, reach_of
 from qbi_fast._testing import (
     FILTER_MODES,
+    INVALID_ARGUMENT_CASES,
     MODE_FOOTPRINT,
     MODE_STRUCTURE,
     MODE_WINDOW_CASES,
@@ -666,6 +669,56 @@ def test_label_outputs(tmp_path):
     assert labels.chunks == (4, 5, 3)
 
 
+@pytest.mark.parametrize(("name", "args", "kwargs"),
+                         [pytest.param(*case[1:], id=case[0]) for case in INVALID_ARGUMENT_CASES])
+def test_invalid_arguments_raise_as_on_the_whole(name, args, kwargs):
+    """Invalid arguments: the exception and message of the whole-array call."""
+    func, x = getattr(ndimage, name), random_array((6, 8), "float32", seed=9)
+    with pytest.raises(Exception) as expected:  # noqa: PT011 -- any: compared below
+        func(x, *args, **kwargs)
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+        blocks.apply(func, x, *args, block_shape=(3, 4), **kwargs)
+
+
+def test_relabel_into_chunks_the_blocks_cut(tmp_path):
+    """Relabelling runs blocks on several threads, but not into a zarr output whose chunks the
+    blocks cut: two blocks written at once would each rewrite the chunk they share, and one
+    would lose the other's labels."""
+    x = np.random.default_rng(19).random((24, 40, 40)) < 0.4
+    expected, n = ndi.label(x)
+    shared = zarr.create_array(store=str(tmp_path / "shared.zarr"), shape=x.shape,
+                               chunks=(24, 40, 40), dtype=np.int32)
+    aligned = zarr.create_array(store=str(tmp_path / "aligned.zarr"), shape=x.shape,
+                                chunks=(3, 10, 10), dtype=np.int32)
+    for out in (shared, aligned):
+        _, count = blocks.apply(ndimage.label, x, out=out, block_shape=(3, 10, 20),
+                                workers=4)
+        assert count == n
+        np.testing.assert_array_equal(out[...], expected)
+    split = list(blocks.iter_blocks(x.shape, (3, 10, 20)))
+    assert not blocks._whole_chunks(split, shared)
+    assert blocks._whole_chunks(split, aligned)
+    assert blocks._whole_chunks(split, np.zeros(x.shape))
+    assert not blocks._whole_chunks(split, zarr.create_array(store={}, shape=x.shape,
+                                                             chunks=(2, 10, 20), dtype="i4"))
+    assert blocks._whole_chunks(list(blocks.iter_blocks((5,), (3,))),
+                                zarr.create_array(store={}, shape=(5,), chunks=(3,), dtype="i4"))
+
+
+def test_relabelled_blocks_in_order():
+    """Blocks come back in order, each once it is written, whatever the threads."""
+    x = np.arange(60, dtype=np.int32).reshape(6, 10) % 7
+    split = list(blocks.iter_blocks(x.shape, (1, 4)))
+    lookups = [np.arange(7) * (i + 1) for i in range(len(split))]
+    for threads in (1, 3, 8):
+        target = np.zeros(x.shape, np.int64)
+        seen = []
+        for block in blocks.relabelled_blocks(split, lookups, x, target, np.int64, threads):
+            seen.append(block.index)
+            np.testing.assert_array_equal(target[block.core], x[block.core] * (block.index + 1))
+        assert seen == list(range(len(split)))
+
+
 def test_open_output_kinds(tmp_path):
     assert blocks.open_output(None, (2, 3), "uint8", (1, 1)).dtype == np.uint8
     array = np.zeros((2, 3))
@@ -693,8 +746,12 @@ def _check_tiling(shape, block_shape, reach, region=None):
         cover[block.core] += 1
         assert block.offset == tuple(c.start for c in block.core)
         assert block.shape == tuple(c.stop - c.start for c in block.core)
-        for c, o, h, n in zip(block.core, block.outer, reach.halo, shape, strict=True):
+        for c, o, h, n, whole in zip(block.core, block.outer, reach.halo, shape, reach.whole,
+                                     strict=True):
             assert c.stop > c.start
+            if whole:  # read whole, also where the region cuts it
+                assert o == slice(0, n)
+                continue
             lo, hi = max(0, c.start - h), min(n, c.stop + h)
             assert 0 <= o.start <= lo
             assert hi <= o.stop <= n

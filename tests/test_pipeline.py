@@ -19,7 +19,7 @@ import pytest
 import scipy.ndimage as ndi
 import zarr
 
-from qbi_fast import data, ndimage
+from qbi_fast import data, ndimage, tomo
 from qbi_fast.cli import main
 from qbi_fast.objects import object_table
 from qbi_fast.pipeline import (
@@ -123,6 +123,20 @@ def test_region_computes_only_its_blocks(foam):
     assert whole.blocks == 5 * 4 * 4
     with pytest.raises(ValueError, match="region"):
         _small().run(foam, region=region)
+
+
+@pytest.mark.parametrize("block_shape", [None, (3, 2, 5)])
+def test_region_reads_axes_needed_whole(block_shape):
+    """A region cutting an axis the stage needs whole (a wrap mode, a sinogram's angles and
+    columns) reads that axis whole: the region of the whole-array result."""
+    x = np.random.default_rng(3).random((20, 4, 16)).astype(np.float32)
+    region = (slice(5, 12), slice(1, 3), slice(4, 9))
+    for stage in [Stage("wrap", ndimage.maximum_filter, size=3, mode="wrap"),
+                  Stage("grid-wrap", ndimage.median_filter, size=3, mode="grid-wrap"),
+                  Stage("rings", tomo.remove_stripe_based_sorting, size=5)]:
+        whole = stage.func(x, *stage.args, **stage.kwargs)
+        part = Pipeline([stage]).run(x, region=region, block_shape=block_shape)
+        np.testing.assert_array_equal(part.output, whole[region])
 
 
 def test_region_is_a_fraction_of_the_work(foam):
