@@ -50,6 +50,10 @@ def _bind(func, args, kwargs) -> tuple[object, dict]:
 
 def _as_dask(value, chunks=None) -> da.Array:
     if is_dask_array(value):
+        if any(math.isnan(c) for axis in value.chunks for c in axis):
+            msg = ("the dask array's chunk sizes are unknown (as after boolean indexing): call "
+                   "its compute_chunk_sizes() first")
+            raise ValueError(msg)
         return value if chunks is None else value.rechunk(chunks)
     return da.from_array(np.asarray(value), chunks="auto" if chunks is None else chunks)
 
@@ -64,11 +68,12 @@ def _result_dtype(func, dtype: np.dtype, arguments: dict) -> np.dtype:
     if func is tomo.detect_stripe:
         return np.dtype(np.float32)
     if func in _SINOGRAM_CLEANERS:
-        return np.dtype(np.float64 if dtype == np.float64 else np.float32)
+        return np.dtype(np.float64 if dtype.newbyteorder("=") == np.float64 else np.float32)
     if func in _BINARY:  # scipy ignores a dtype given as output= here
         return np.dtype(bool)
     output = arguments.get("output")
-    return np.dtype(dtype if output is None else output)
+    # as scipy's: a new output has the input's type in native byte order
+    return np.dtype(dtype).newbyteorder("=") if output is None else np.dtype(output)
 
 
 def _merge_short(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
@@ -121,7 +126,7 @@ def _spans(chunks: tuple[int, ...], halo: int, n: int) -> list:
 def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     """One chunk's result: its span assembled from the pieces (one copy), and ``run`` on it for
     the core (``inner``), free to filter the span in place (nothing else holds it)."""
-    spans = [np.empty(shape, dtype) for dtype in dtypes]
+    spans = [np.empty(shape, dtype.newbyteorder("=")) for dtype in dtypes]
     for where, *blocks in pieces:
         for span, block in zip(spans, blocks, strict=True):
             span[where] = block
@@ -225,6 +230,15 @@ def _refuse_destination(arguments: dict) -> None:
         raise TypeError(msg)
 
 
+def _check_arguments(func, arguments: dict, data: da.Array) -> None:
+    """Raises, when the lazy array is made, what the call raises for invalid arguments, by
+    making the call on one sample (a filter's arguments do not depend on the array's size;
+    ring cleaners' do, so they are not checked this way)."""
+    sample = np.zeros((1,) * data.ndim, data.dtype)
+    func(sample, **{name: value for name, value in arguments.items()
+                    if name != "mask" or np.ndim(value) == 0})
+
+
 def local(func, args, kwargs) -> da.Array:
     """``func`` chunk by chunk with its halo: a lazy array equal to ``func`` on the whole."""
     data, arguments = _bind(func, args, kwargs)
@@ -232,6 +246,8 @@ def local(func, args, kwargs) -> da.Array:
     data = _as_dask(data)
     if "workers" in inspect.signature(func).parameters:
         arguments["workers"] = _per_chunk_workers(arguments)
+    if getattr(ndimage, func.__name__, None) is func:
+        _check_arguments(func, arguments, data)
     operation = Operation(func, **arguments)
     operation.prepare(data.shape)  # checks mask's shape; fixes defaults taken from the shape
     mask = operation.kwargs.pop("mask", None)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import dask
 import dask.array as da
@@ -34,6 +35,7 @@ from hypothesis import strategies as st
 from qbi_fast import data, labelling, ndimage, tomo
 from qbi_fast._testing import (
     FILTER_MODES,
+    INVALID_ARGUMENT_CASES,
     MODE_FOOTPRINT,
     MODE_STRUCTURE,
     MODE_WINDOW_CASES,
@@ -179,6 +181,54 @@ def test_output_dtype(assert_same, func, args, kwargs, dtype, output):
     kwargs = {**kwargs, "output": output}
     expected = _check_lazy(assert_same, func, x, args, kwargs, CHUNKINGS[:2], split=True)
     assert expected.dtype == np.dtype(output)
+
+
+@pytest.mark.parametrize(("func", "args", "kwargs"), [
+    (ndimage.gaussian_filter, (1.0,), {"radius": 2}),
+    (ndimage.median_filter, (), {"size": 3}),
+    (ndimage.maximum_filter, (), {"size": (2, 3, 2)}),
+    (ndimage.binary_erosion, (), {}),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+@pytest.mark.parametrize("dtype", [">f4", ">f8", ">i2"])
+def test_big_endian_input(assert_same, func, args, kwargs, dtype):
+    """Input in the other byte order: the result takes scipy's dtype (the input's type in
+    native byte order), lazy and computed, as on the numpy array."""
+    x = random_array(SHAPE, dtype.replace(">", ""), seed=7).astype(dtype)
+    expected = _check_lazy(assert_same, func, x, args, kwargs, CHUNKINGS[:2], split=True)
+    assert expected.dtype.isnative
+
+
+def test_big_endian_sinograms(assert_same, stack):
+    expected = _check_lazy(assert_same, tomo.remove_stripe_based_sorting, stack.astype(">f8"),
+                           (), {"size": 5}, [(24, 2, 40)], split=True)
+    assert expected.dtype == np.float64
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"),
+                         [pytest.param(*case[1:], id=case[0]) for case in INVALID_ARGUMENT_CASES])
+def test_invalid_arguments_raise_as_on_numpy(name, args, kwargs):
+    """Invalid arguments: the exception and message of the numpy call, when the call is made."""
+    func, x = getattr(ndimage, name), random_array((6, 8), "float32", seed=9)
+    with pytest.raises(Exception) as expected:  # noqa: PT011 -- any: compared below
+        func(x, *args, **kwargs)
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+        func(da.from_array(x, chunks=3), *args, **kwargs)
+
+
+def test_gaussian_nan_sigma_leaves_the_input(assert_same):
+    """scipy filters only axes where sigma > 1e-15: a NaN sigma leaves that axis alone."""
+    x = random_array(SHAPE, "float32", seed=10)
+    _check_lazy(assert_same, ndimage.gaussian_filter, x, (np.nan,), {}, CHUNKINGS[:1])
+    _check_lazy(assert_same, ndimage.gaussian_filter, x, ((1.0, np.nan, 0.5),), {},
+                CHUNKINGS[:1], split=True)
+
+
+def test_unknown_chunk_sizes_are_refused():
+    x = da.from_array(random_array((6, 8), "float32", seed=11), chunks=3)
+    unknown = x[x > 0.3]
+    for call in (lambda: ndimage.label(unknown > 0.5), lambda: ndimage.median_filter(unknown, 3)):
+        with pytest.raises(ValueError, match="compute_chunk_sizes"):
+            call()
 
 
 # 1-d, 2-d and size-1 axes

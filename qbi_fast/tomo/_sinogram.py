@@ -44,7 +44,8 @@ class Sinograms:
             )
             raise ValueError(msg)
         self.shape = x.shape
-        self.dtype = np.dtype(np.float64 if x.dtype == np.float64 else np.float32)
+        native = x.dtype.newbyteorder("=")  # float64 in either byte order stays float64
+        self.dtype = np.dtype(np.float64 if native == np.float64 else np.float32)
         stack = x[:, None, :] if x.ndim == 2 else x
         self.data = np.ascontiguousarray(stack, dtype=self.dtype)
         if check_finite and not np.isfinite(self.data).all():
