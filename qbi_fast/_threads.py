@@ -67,6 +67,11 @@ def get_workers() -> int:
     return default_workers() if n is None else n
 
 
+# More threads than any machine has: larger requests are cut to it (the kernels take a C int,
+# and start no more threads than they have work for).
+MAX_WORKERS = 1 << 16
+
+
 def resolve_workers(workers: int | None) -> int:
     """The positive thread count a ``workers=`` argument asks for."""
     if workers is None:
@@ -79,7 +84,7 @@ def resolve_workers(workers: int | None) -> int:
         msg = "workers must be nonzero or None; got 0"
         raise ValueError(msg)
     if workers > 0:
-        return workers
+        return min(workers, MAX_WORKERS)
     n = available_cpus() + 1 + workers
     if n < 1:
         msg = f"workers={workers} leaves no thread: only {available_cpus()} CPUs are available"

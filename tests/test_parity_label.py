@@ -821,6 +821,15 @@ def test_sum_labels_matches_scipy(values, labels, index, assert_same):
     assert_same(np.asarray(actual), np.asarray(expected))
 
 
+def test_sum_labels_takes_workers():
+    """workers= as every function takes it (checked; scipy's sum runs on one thread)."""
+    values, labels = np.arange(6.0), np.array([0, 1, 1, 2, 2, 2])
+    expected = ndi.sum_labels(values, labels, [1, 2])
+    np.testing.assert_array_equal(qnd.sum_labels(values, labels, [1, 2], workers=1), expected)
+    with pytest.raises(ValueError, match="workers"):
+        qnd.sum_labels(values, labels, workers=0)
+
+
 def test_sum_labels_misuse(assert_same_error):
     values = np.ones((3, 4))
     assert_same_error(lambda: qnd.sum_labels(values, np.ones((2, 2), int)),

@@ -1278,11 +1278,42 @@ MINMAX_MISUSE_CASES = [
     ("footprint-vs-axes", lambda m: m.minimum_filter(A3, footprint=np.eye(3), axes=1)),
     ("cval-str", lambda m: m.minimum_filter(A2, 3, mode="constant", cval="abc")),
     ("cval-str-footprint", lambda m: m.minimum_filter(A2, footprint=np.eye(3), cval="abc")),
+    ("origin-float", lambda m: m.minimum_filter(A2, 3, origin=1.5)),
+    ("origin-float-1d", lambda m: m.maximum_filter1d(A2, 3, origin=0.5)),
+    ("origin-float-footprint", lambda m: m.maximum_filter(A2, footprint=np.eye(3), origin=0.5)),
+    ("origin-float-grey", lambda m: m.grey_dilation(A2, 3, origin=0.5)),
+    ("origin-float-opening", lambda m: m.grey_opening(A2, 3, origin=1.5)),
+    ("axis-float-1d", lambda m: m.minimum_filter1d(A2, 3, axis=1.0)),
+]
+
+# Cases once answered differently from scipy (found by a differential fuzzer).
+ZERO_INT8 = np.zeros(3, np.int8)
+OUT_OF_RANGE = np.array([[-np.inf, -5.0], [-1e300, 3.0]])
+MINMAX_EDGE_CASES = [
+    # -0.0 at the border against integer zeros: the sign depends on scipy's order
+    ("negative-zero-cval", lambda m: m.minimum_filter(ZERO_INT8, 3, mode="constant", cval=-0.0,
+                                                      output=np.float64)),
+    ("negative-zero-cval-1d", lambda m: m.maximum_filter1d(
+        np.zeros((2, 3), np.uint32), 3, mode="constant", cval=-0.0, output=np.float32)),
+    ("negative-zero-cval-grey", lambda m: m.grey_closing(ZERO_INT8, size=2, mode="constant",
+                                                         cval=-0.0, output=np.float64)),
+    # float values outside uint64 through a footprint: scipy's own (undefined) cast
+    ("uint64-out-of-range", lambda m: m.minimum_filter(OUT_OF_RANGE, footprint=[[1], [0]],
+                                                       mode="nearest", output=np.uint64)),
+    ("uint64-out-of-range-cval", lambda m: m.maximum_filter(
+        OUT_OF_RANGE, footprint=[[1], [0]], mode="constant", cval=-1e300, output=np.uint64)),
+    ("uint64-out-of-range-grey", lambda m: m.grey_erosion(OUT_OF_RANGE, footprint=[[1, 0]],
+                                                          output=np.uint64)),
 ]
 
 
 @pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in MINMAX_MISUSE_CASES])
 def test_minmax_misuse_like_scipy(call, assert_same_outcome):
+    assert_same_outcome(lambda: call(qnd), lambda: call(ndi))
+
+
+@pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in MINMAX_EDGE_CASES])
+def test_minmax_edge_cases_like_scipy(call, assert_same_outcome):
     assert_same_outcome(lambda: call(qnd), lambda: call(ndi))
 
 
@@ -1494,6 +1525,17 @@ def test_workers_invariance_iterations(assert_same):
             for workers in (1, 2, 3):
                 actual = getattr(qnd, op)(a, structure, iterations, workers=workers)
                 assert_same(actual, expected)
+
+
+def test_workers_beyond_any_machine_are_cut():
+    """A thread count no machine has runs (on the threads there are) instead of failing in
+    the binding layer."""
+    a = np.arange(20.0).reshape(4, 5)
+    for workers in (2**31, 2**63):
+        np.testing.assert_array_equal(qnd.minimum_filter(a, 3, workers=workers),
+                                      ndi.minimum_filter(a, 3))
+        np.testing.assert_array_equal(qnd.gaussian_filter(a, 1.0, workers=workers),
+                                      ndi.gaussian_filter(a, 1.0))
 
 
 @pytest.mark.parametrize(

@@ -148,7 +148,10 @@ def find_objects(input, max_label=0, *, workers=None):
 
 
 @accepts_dask("sum_labels", array_arguments=2)
-def sum_labels(input, labels=None, index=None):
+def sum_labels(input, labels=None, index=None, *, workers=None):
     """``scipy.ndimage.sum_labels`` itself (re-exported so the module offers the whole
-    measure-after-label step; sums of floats depend on their order, which scipy fixes)."""
+    measure-after-label step; sums of floats depend on their order, which scipy fixes).
+    ``workers`` is checked like every function's, then unused: scipy's sum runs on one
+    thread."""
+    resolve_workers(workers)
     return ndi.sum_labels(input, labels, index)

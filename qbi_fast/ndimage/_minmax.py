@@ -15,6 +15,7 @@ from .._dispatch import accepts_dask
 from .._threads import resolve_workers
 from .._validate import (
     as_c_double,
+    as_c_int,
     check_axes,
     get_output,
     kernel_dtype,
@@ -43,6 +44,8 @@ def _order_matters(x: np.ndarray, code: int, border: float, shifted: bool) -> bo
     nan, negative_zero, positive_zero = (False, False, False)
     if x.dtype.kind == "f":
         nan, negative_zero, positive_zero = _core.special_values(x)
+    else:
+        positive_zero = True  # an integer 0 is +0.0 to scipy; assumed present, not searched
     if code == mode_code("constant"):
         nan |= bool(np.isnan(border))
         negative_zero |= bool(border == 0 and np.signbit(border))
@@ -66,7 +69,7 @@ def _filter_pass(source, destination, footprint, origins, structure, minimum, co
     if _order_matters(source, code, border, structure is not None):
         return False
     _core.min_max_filter(source, destination, np.ascontiguousarray(footprint, dtype=np.uint8),
-                         [int(o) for o in origins], structure, minimum, code, cval,
+                         [as_c_int(o) for o in origins], structure, minimum, code, cval,
                          not line_kernel, n_threads)
     return True
 
@@ -161,6 +164,8 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
                     or np.uint64 in (input.dtype, output.dtype)):
                 return scipy_call(scipy_size)
             values = np.ascontiguousarray(structure.ravel()[footprint.ravel()])
+        elif input.dtype.kind == "f" and output.dtype == np.uint64:
+            return scipy_call(scipy_size)  # the same undefined cast, in scipy's footprint kernel
         if not isinstance(mode, str) and isinstance(mode, Iterable):
             msg = "A sequence of modes is not supported for non-separable footprints"
             raise RuntimeError(msg)
@@ -225,7 +230,7 @@ def _min_or_max_filter1d(input, size, axis, output, mode, cval, origin, minimum,
         raise TypeError(msg)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
         return scipy_call()
-    axis = normalize_axis_index(axis, input.ndim)
+    axis = normalize_axis_index(as_c_int(axis), input.ndim)
     if size < 1:
         msg = "incorrect filter size"
         raise RuntimeError(msg)
