@@ -719,6 +719,20 @@ def test_relabelled_blocks_in_order():
         assert seen == list(range(len(split)))
 
 
+def test_tiff_whose_pages_are_not_its_slices_is_refused(tmp_path):
+    """tifffile stores a (Z, Y, 1) volume as one (Z, Y) page: refused, not read as (1, Z, Y)."""
+    path = tmp_path / "thin.tif"
+    tifffile.imwrite(path, np.arange(12, dtype=np.uint8).reshape(2, 6, 1),
+                     photometric="minisblack")
+    with pytest.raises(ValueError, match="slice by slice"):
+        blocks.apply(ndimage.maximum_filter, str(path), size=3)
+    fine = tmp_path / "fine.tif"
+    x = np.arange(60, dtype=np.uint8).reshape(3, 4, 5)
+    tifffile.imwrite(fine, x, photometric="minisblack")
+    np.testing.assert_array_equal(blocks.apply(ndimage.maximum_filter, str(fine), size=3),
+                                  ndimage.maximum_filter(x, size=3))
+
+
 def test_open_output_kinds(tmp_path):
     assert blocks.open_output(None, (2, 3), "uint8", (1, 1)).dtype == np.uint8
     array = np.zeros((2, 3))
