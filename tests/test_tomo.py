@@ -972,6 +972,41 @@ def test_unknown_keywords_are_refused(name):
         getattr(tomo, name)(x, ncore=2)
 
 
+@pytest.mark.parametrize("name", ["remove_stripe_based_filtering", "remove_stripe_based_fitting"])
+def test_only_true_sorts(name, assert_same):
+    """As algotom's ``if sort is True``: a truthy value other than True does not sort."""
+    func, x = getattr(tomo, name), _sinogram((91, 64), seed=28)
+    for value in ("yes", 1, np.True_):
+        assert_same(func(x, sort=value), func(x, sort=False))
+    assert not np.array_equal(func(x, sort=True), func(x, sort=False))
+
+
+def test_fitting_order_must_be_an_integer():
+    """algotom's Savitzky-Golay window refuses a float order (even 2.0) with TypeError."""
+    x = _sinogram((91, 64), seed=29)
+    for order in (2.5, 2.0):
+        with pytest.raises(TypeError):
+            tomo.remove_stripe_based_fitting(x, order=order)
+    tomo.remove_stripe_based_fitting(x, order=np.int64(2))
+
+
+@pytest.mark.parametrize("name", ["remove_dead_stripe", "remove_all_stripe"])
+def test_noise_free_sinogram_is_refused_as_by_algotom(name):
+    x = np.ones((64, 40), np.float32)
+    with pytest.raises(ValueError, match="noise-free") as ours:
+        getattr(tomo, name)(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # algotom's 0 / 0 before its check
+        with pytest.raises(ValueError, match="noise-free") as theirs:
+            getattr(removal, name)(x)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_filtering_sigma_must_be_finite():
+    with pytest.raises(ValueError, match="sigma must be a finite number"):
+        tomo.remove_stripe_based_filtering(_sinogram((91, 64), seed=30), sigma=np.nan)
+
+
 def test_workers_and_out_are_keyword_only():
     x = _sinogram((91, 64), seed=27)
     with pytest.raises(TypeError):

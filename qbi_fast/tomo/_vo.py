@@ -9,6 +9,8 @@ transforms in scipy.fft on as many; the per-profile steps (detection, interpolat
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import scipy.fft
 import scipy.ndimage as ndi
@@ -207,6 +209,10 @@ def _dead(data, snr, size, residual, smooth_strength, n_threads):
     difference = np.sum(np.abs(data - smooth), axis=0)
     background = median_along_columns(difference, size, n_threads)
     mean_level = np.mean(np.abs(background), axis=1)
+    if (mean_level == 0).any():  # algotom's check and message: no noise to measure against
+        msg = ("The method doesn't work on noise-free data. If you apply the method on "
+               "simulated data, please add noise!")
+        raise ValueError(msg)
     background = np.where(background == 0.0, mean_level[:, None], background)
     stripes = _detect_rows(difference / background, snr)
     stripes[:, :2] = False
@@ -263,8 +269,12 @@ def remove_stripe_based_filtering(sinogram, sigma=3, size=21, dim=1, sort=True, 
     """
     n_threads = resolve_workers(workers)
     size, dim = positive_int(size, "size"), window_dim(dim)
+    if not np.isfinite(sigma):  # it would fill the low-pass part with NaN
+        msg = f"sigma must be a finite number; got {sigma}"
+        raise ValueError(msg)
     sinos = Sinograms(sinogram, out)
-    return sinos.finish(_filtering(sinos.data, sigma, size, dim, bool(sort), n_threads))
+    # as algotom's `if sort is True`: True itself sorts, any other value does not
+    return sinos.finish(_filtering(sinos.data, sigma, size, dim, sort is True, n_threads))
 
 
 @accepts_dask("local")
@@ -277,10 +287,11 @@ def remove_stripe_based_fitting(sinogram, order=2, sigma=10, sort=False, num_chu
     in sinograms without large jumps; optionally on the column-sorted sinogram.
     """
     n_threads = resolve_workers(workers)
-    order = int(order)
+    order = operator.index(order)  # algotom's savgol window refuses a float order too
     num_chunk = positive_int(num_chunk, "num_chunk")
     sinos = Sinograms(sinogram, out)
-    return sinos.finish(_fitting(sinos.data, order, sigma, bool(sort), num_chunk, n_threads))
+    # as algotom's `if sort is True`: True itself sorts, any other value does not
+    return sinos.finish(_fitting(sinos.data, order, sigma, sort is True, num_chunk, n_threads))
 
 
 @accepts_dask("local")
