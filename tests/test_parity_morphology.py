@@ -40,12 +40,14 @@ scipy calls that are never made, because scipy misbehaves there:
 from __future__ import annotations
 
 import operator
+import subprocess
+import sys
 import warnings
 
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -1525,6 +1527,49 @@ def test_workers_invariance_iterations(assert_same):
             for workers in (1, 2, 3):
                 actual = getattr(qnd, op)(a, structure, iterations, workers=workers)
                 assert_same(actual, expected)
+
+
+CYCLING_EROSION = """
+import numpy as np
+import qbi_fast.ndimage as qnd
+x = np.array([0, 1, 1, 32767], ">i2")
+for op in (qnd.binary_erosion, qnd.binary_opening):
+    try:
+        op(x, structure=[1, 0, 1], iterations=0, border_value=1)
+    except ValueError as error:
+        assert "cycles for ever" in str(error)
+    else:
+        raise AssertionError("returned")
+"""
+
+
+def test_iterations_until_settled_that_cycle_are_refused(tmp_path):
+    """iterations < 1 with a structure whose centre is not set can cycle for ever (scipy's
+    loop never ends); qbi_fast finds the cycle and raises. Run apart, with a time limit (and
+    away from the source tree, which would shadow the installed package)."""
+    subprocess.run([sys.executable, "-c", CYCLING_EROSION], check=True, timeout=120,
+                   cwd=tmp_path)
+
+
+@hypothesis_settings(max_examples=150)
+@given(data=st.data())
+def test_iterations_until_settled_without_centre(data):
+    """A structure without its centre: where the passes settle, scipy's result; where they
+    cycle, a ValueError (scipy would never return, so it is not called then)."""
+    x = data.draw(hnp.arrays(bool, st.integers(3, 24)))
+    structure = np.array(data.draw(st.lists(st.booleans(), min_size=3, max_size=3)))
+    structure[1] = False
+    assume(structure.any())
+    border = data.draw(st.integers(0, 1))
+    try:
+        result = qnd.binary_erosion(x, structure, iterations=0, border_value=border)
+    except ValueError as error:
+        message = str(error)
+    else:
+        message = None
+        expected = ndi.binary_erosion(x, structure, iterations=0, border_value=border)
+        np.testing.assert_array_equal(result, expected)
+    assert message is None or "cycles for ever" in message
 
 
 def test_workers_beyond_any_machine_are_cut():

@@ -148,8 +148,9 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
             msg = "mask and input must have equal sizes"
             raise RuntimeError(msg)
     origins = _expand_origin(input.ndim, axes, normalize_sequence(origin, len(axes)))
-    structure[tuple(o + n // 2 for n, o in zip(structure.shape, origins, strict=False))]  # scipy's
-    # centre lookup, for its IndexError on a bad origin
+    # scipy's centre lookup, also for its IndexError on a bad origin
+    centre = bool(structure[tuple(o + n // 2 for n, o in zip(structure.shape, origins,
+                                                          strict=False))])
     if isinstance(output, np.ndarray):
         if np.iscomplexobj(output):
             msg = "Complex output type not supported"
@@ -176,10 +177,25 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
     if iterations != 1:
         current, spare = output, np.empty(output.shape, output.dtype)
         done = 1
+        # With its centre set, a structure only ever shrinks (dilation: grows) the set, which
+        # settles. Without, passes can cycle for ever, and scipy's loop then never ends: a
+        # copy saved at passes 2, 4, 8, ... (Brent's cycle finding) that a later pass equals
+        # proves a cycle.
+        watch = iterations < 1 and not centre
+        checkpoint, save_at = (output.copy(), 2) if watch else (None, 0)
         while done < iterations or (iterations < 1 and changed):
             changed = erode(current, spare)
             current, spare = spare, current
             done += 1
+            if watch and changed:
+                if np.array_equal(current, checkpoint):
+                    msg = (f"iterations={iterations} repeats until nothing changes, but with "
+                           "this structure (its centre not set) the result cycles for ever; "
+                           "give a number of iterations")
+                    raise ValueError(msg)
+                if done == save_at:
+                    checkpoint[...] = current
+                    save_at *= 2
         if current is not output:
             output[...] = current
     if output is not target:
