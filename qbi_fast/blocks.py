@@ -81,7 +81,8 @@ class TiffStack:
             self.dtype = np.dtype(tif.pages[0].dtype)
             n_pages = len(tif.pages)
             series = tuple(tif.series[0].shape) if tif.series else ()
-        if len(self.files) == 1 and len(series) == 3 and series != (n_pages, *page_shape):
+        if len(self.files) == 1 and len(series) == 3 and len(page_shape) == 2 and \
+                series != (n_pages, *page_shape):
             # e.g. a (Z, Y, 1) volume that tifffile stored as one (Z, Y) page
             msg = (f"{self.files[0]}: its pages, {n_pages} of {page_shape}, do not hold its "
                    f"shape {series} slice by slice; read it with tifffile.imread instead")
