@@ -58,8 +58,9 @@ class AmdahlFit:
 
     @property
     def best_workers(self) -> float:
-        """Workers at which the modelled time is lowest: sqrt(t1 p / c) (inf without overhead)."""
-        return float("inf") if self.c <= 0 else float(np.sqrt(self.t1 * self.p / self.c))
+        """Workers at which the modelled time is lowest: sqrt(t1 p / c) (inf without overhead),
+        and at least 1."""
+        return float("inf") if self.c <= 0 else max(1.0, float(np.sqrt(self.t1 * self.p / self.c)))
 
     def __str__(self) -> str:
         text = f"T1 = {self.t1:.4g} s, parallel fraction p = {self.p:.3f} ± {self.p_err:.3f}"
@@ -166,10 +167,11 @@ def stage_speedup(share: float, factor: float) -> float:
     if not 0.0 <= share <= 1.0:
         msg = f"share must be between 0 and 1; got {share}"
         raise ValueError(msg)
-    if factor <= 0:
+    if not factor > 0:  # NaN too
         msg = f"factor must be positive; got {factor}"
         raise ValueError(msg)
-    return 1.0 / ((1.0 - share) + share / factor)
+    rest = (1.0 - share) + share / factor
+    return float("inf") if rest == 0 else 1.0 / rest  # the whole run made infinitely fast
 
 
 def measure(func: Callable[[], object], workers: Sequence[int] | None = None, repeat: int = 3,

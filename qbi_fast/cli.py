@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -240,7 +241,7 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
                  sqlite: str | None, sample: str | None, progress: bool, out=None) -> int:
     """``qbi-fast run``: run a TOML pipeline, print its profile, write what was asked for."""
     out = out or sys.stdout
-    pipeline = load_pipeline(pipeline_path)
+    pipeline = load_pipeline(Path(pipeline_path))  # a file, whatever its extension
     profiler = Profiler()
     start = time.perf_counter()
     result = pipeline.run(source, output, block_shape=block_shape, workers=workers,
@@ -354,6 +355,19 @@ def main(argv=None) -> int:
                      help="show a progress bar (default: when stderr is a terminal)")
     commands.add_parser("config", help="print how qbi_fast was built and what it will use")
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(args, run)
+    except (ValueError, TypeError, OSError, KeyError) as error:
+        # A user's mistake (a missing file, bad TOML, an argument an operation refuses) is
+        # reported in one line; QBI_FAST_TRACEBACK=1 shows where it came from.
+        if os.environ.get("QBI_FAST_TRACEBACK"):
+            raise
+        print(f"qbi-fast {args.command}: error: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return 1
+
+
+def _dispatch(args, run) -> int:
     if args.command == "run":
         if args.example:
             print(LECTURE_TOML, end="")

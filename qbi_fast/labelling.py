@@ -20,6 +20,7 @@ boundary planes are needed, never the whole volume at once.
 from __future__ import annotations
 
 import itertools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,10 +199,14 @@ def label_in_chunks(array, chunk_shape, structure=None, *, workers=None):
     array = np.asarray(array)
     if array.ndim == 0 or array.size == 0:
         return label(array, structure)
-    grid = [range(0, n, max(1, int(c))) for n, c in zip(array.shape, chunk_shape, strict=True)]
+    chunk_shape = tuple(operator.index(c) for c in chunk_shape)
+    if len(chunk_shape) != array.ndim or min(chunk_shape) < 1:
+        msg = f"chunk_shape must be {array.ndim} positive lengths; got {chunk_shape}"
+        raise ValueError(msg)
+    grid = [range(0, n, c) for n, c in zip(array.shape, chunk_shape, strict=True)]
     chunks = []
     for start in itertools.product(*grid):
-        where = tuple(slice(s, s + int(c)) for s, c in zip(start, chunk_shape, strict=True))
+        where = tuple(slice(s, s + c) for s, c in zip(start, chunk_shape, strict=True))
         chunks.append(label_chunk(array[where], start, array.shape, structure, workers=workers))
     lookups, count = merge_chunks(chunks, structure)
     dtype = np.intp if array.size >= 2**31 - 2 else np.int32

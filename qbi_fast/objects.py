@@ -97,7 +97,8 @@ def write_sqlite(table: dict[str, np.ndarray], path, sample: str, table_name: st
                  ) -> None:
     """Append an :func:`object_table` to table ``table_name`` of the SQLite database at ``path``
     (created if needed) with a ``sample`` column, so one database holds every sample of a
-    study. A sample written again replaces its earlier rows."""
+    study. A sample written again replaces its earlier rows; columns new to the table are
+    added (NULL in the rows of earlier samples)."""
     if not table_name.isidentifier():
         msg = f"table_name must be a plain identifier; got {table_name!r}"
         raise ValueError(msg)
@@ -108,6 +109,12 @@ def write_sqlite(table: dict[str, np.ndarray], path, sample: str, table_name: st
     placeholders = ", ".join("?" * (len(names) + 1))
     with sqlite3.connect(path) as db:
         db.execute(f"CREATE TABLE IF NOT EXISTS {table_name} ({columns})")
+        # Samples of one study may differ in columns (a 2-d sample, a run without bounding
+        # boxes): columns the table lacks are added, and are NULL in the rows before.
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table_name})")}
+        for n in names:
+            if n not in present:
+                db.execute(f"ALTER TABLE {table_name} ADD COLUMN {n} {types[n]}")
         db.execute(f"DELETE FROM {table_name} WHERE sample = ?", (sample,))
         db.executemany(f"INSERT INTO {table_name} (sample, {', '.join(names)}) "
                        f"VALUES ({placeholders})", rows)

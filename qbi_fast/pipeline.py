@@ -562,16 +562,18 @@ class _Run:
         with self.profiler.stage("merge"):
             lookups, count = labelling.merge_chunks([summaries[i] for i in order], *label.args,
                                                     **label.kwargs)
-        target = provisional
+        target, made_anew = provisional, False
         if record is not None:
             target = self._stored(os.fspath(self.out))
-            if target is None:
+            if target is None:  # then blocks an earlier run relabelled are not in it
                 target = open_output(self.out, shape, self.label_dtype, self.chunk_shape)
+                made_anew = True
         todo, todo_lookups = [], []
         for block, lookup in zip(self.blocks, lookups, strict=True):
-            if self._done("relabel", block):
+            if self._done("relabel", block) and not made_anew:
                 continue
             if target is provisional and np.array_equal(lookup, np.arange(len(lookup))):
+                self.result.computed.append(("relabel", block.index))
                 self._finished("relabel", block)  # already numbered finally: one block, say
                 continue
             todo.append(block)

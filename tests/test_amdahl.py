@@ -99,6 +99,15 @@ def test_stage_speedup():
         amdahl.stage_speedup(1.5, 2.0)
     with pytest.raises(ValueError, match="factor"):
         amdahl.stage_speedup(0.5, 0.0)
+    with pytest.raises(ValueError, match="factor"):
+        amdahl.stage_speedup(0.5, float("nan"))
+    assert amdahl.stage_speedup(1.0, float("inf")) == float("inf")  # the whole run, removed
+    assert amdahl.stage_speedup(1.0, 4.0) == pytest.approx(4.0)
+
+
+def test_best_workers_is_at_least_one():
+    fit = amdahl.fit([1, 2, 3, 4], [1.0, 1.2, 1.4, 1.6])  # no parallel part, only overhead
+    assert fit.best_workers >= 1.0
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,12 @@ def test_foam_like_volume_merges_objects_cut_by_chunks():
     np.testing.assert_array_equal(labels, expected)
 
 
+@pytest.mark.parametrize("chunk_shape", [(0, 2), (-1, 2), (2,), (2, 2, 2)])
+def test_bad_chunk_shape_is_refused(chunk_shape):
+    with pytest.raises(ValueError, match="chunk_shape"):
+        label_in_chunks(np.ones((4, 4)), chunk_shape)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     shape=st.lists(st.integers(1, 8), min_size=1, max_size=4).map(tuple),

@@ -81,6 +81,20 @@ def test_parquet_round_trip(tmp_path):
         assert read.column(name).to_numpy().dtype == column.dtype
 
 
+def test_sqlite_takes_samples_of_other_columns(tmp_path):
+    """A study's samples may differ in columns (a 2-d one; one without bounding boxes):
+    missing columns are added, NULL in the earlier rows."""
+    path = tmp_path / "study.sqlite"
+    volume, _ = ndi.label(np.random.default_rng(5).random((6, 8, 8)) < 0.3)
+    image, _ = ndi.label(np.random.default_rng(6).random((8, 8)) < 0.3)
+    objects.write_sqlite(objects.object_table(image), path, sample="image")
+    objects.write_sqlite(objects.object_table(volume), path, sample="volume")
+    with sqlite3.connect(path) as db:
+        rows = dict(db.execute("SELECT sample, COUNT(bbox_start_2) FROM objects GROUP BY sample"))
+    db.close()
+    assert rows == {"image": 0, "volume": int(volume.max())}
+
+
 def test_sqlite_collects_samples_for_sql_queries(tmp_path):
     path = tmp_path / "study.sqlite"
     expected = {}

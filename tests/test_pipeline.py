@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -405,6 +406,53 @@ def test_cli_run_writes_profile_figure_and_objects(tmp_path, foam):
         assert main(["run", str(tmp_path / "p.toml"), str(tmp_path / "foam.npy"),
                      "--objects", str(tmp_path / "o.parquet"), "--no-progress"]) == 0
     assert pq.read_table(tmp_path / "o.parquet").num_rows == n
+
+
+def test_rerun_after_the_output_was_deleted(tmp_path):
+    """The output store deleted, its run record kept: the labels are written again (they
+    were once left all zero, with the right count)."""
+    a = np.zeros((8, 8, 8), np.uint8)
+    a[1:3, 1:3, 1:3] = 1
+    a[5:7, 5:7, 5:7] = 1
+    expected, n = ndi.label(a)
+    store = tmp_path / "labels.zarr"
+    for block_shape in [None, (4, 8, 8)]:
+        pipeline = Pipeline([Stage("label", "label")])
+        pipeline.run(a, str(store), block_shape=block_shape)
+        shutil.rmtree(store)
+        result = pipeline.run(a, str(store), block_shape=block_shape)
+        assert result.count == n
+        np.testing.assert_array_equal(zarr.open_array(str(store))[...], expected)
+        shutil.rmtree(store)
+        shutil.rmtree(str(store) + ".run", ignore_errors=True)
+
+
+def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
+    """A user's mistake: a one-line message and exit status 1, no traceback."""
+    np.save(tmp_path / "x.npy", np.zeros((4, 5, 6), np.float32))
+    (tmp_path / "bad.toml").write_text('[[stage]]\nname = "s"\nop = "gaussian_filter"\n')
+    (tmp_path / "p.cfg").write_text(SMALL_TOML)  # a pipeline file of another extension
+    for argv, message in [
+        (["run", str(tmp_path / "missing.toml"), str(tmp_path / "x.npy")], "FileNotFoundError"),
+        (["run", str(tmp_path / "bad.toml"), str(tmp_path / "x.npy")], "sigma"),
+        (["run", str(tmp_path / "p.cfg"), str(tmp_path / "missing.npy")], "missing.npy"),
+    ]:
+        assert main([*argv, "--no-progress"]) == 1
+        err = capsys.readouterr().err
+        assert message in err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_fresh_run_is_not_called_resumed(tmp_path):
+    """One block (its lookup numbers labels as they are): nothing was done before."""
+    np.save(tmp_path / "x.npy", np.random.default_rng(4).random((10, 12, 14)) < 0.3)
+    (tmp_path / "p.toml").write_text('[[stage]]\nname = "label"\nop = "label"\n')
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["run", str(tmp_path / "p.toml"), str(tmp_path / "x.npy"),
+                     "--no-progress"]) == 0
+    assert "resumed" not in out.getvalue()
 
 
 def test_cli_run_example_and_usage(tmp_path, capsys):

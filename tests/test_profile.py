@@ -80,6 +80,15 @@ def test_a_failing_stage_is_still_recorded():
     assert [r.name for r in profiler.records] == ["fails"]
 
 
+def test_table_of_one_stage():
+    """One stage is the whole run: removing it would make the run infinitely fast."""
+    profiler = Profiler()
+    with profiler.stage("only"):
+        time.sleep(0.001)
+    assert "only" in profiler.table()
+    assert profiler.what_if("only", float("inf")) == float("inf")
+
+
 def test_table_dict_and_plot():
     profiler = Profiler()
     assert profiler.table() == "(no stages profiled)"
