@@ -137,7 +137,11 @@ def _is_zarr_path(path: str) -> bool:
 
 def open_array(source):
     """An array-like view of ``source`` that reads only what is sliced: arrays pass through;
-    a path opens a ``.npy`` file memory-mapped, a zarr array, or a TIFF stack (a file or glob)."""
+    a path opens a ``.npy`` file memory-mapped, a zarr array, or a TIFF stack (a file or glob);
+    a list of paths is a TIFF stack of one file per slice."""
+    if isinstance(source, list | tuple) and source and all(
+            isinstance(p, str | os.PathLike) for p in source):
+        return TiffStack(source)
     if not isinstance(source, str | os.PathLike):
         if not hasattr(source, "shape") or not hasattr(source, "__getitem__"):
             source = np.asarray(source)
@@ -426,37 +430,55 @@ class Operation:
                 raise RuntimeError(msg)
 
 
-def _location(array) -> str | None:
-    """The file or directory an array is stored in (a path, a memmap, a local zarr array), or
-    None for memory and anything else."""
+def _location(array) -> tuple | None:
+    """Where an array is stored: ``("file", real path)`` for a path, a memmap (or a view of
+    one), a local zarr array or an HDF5 dataset (the file's path joined with the dataset's
+    name); ``("store", id, path)`` for a zarr array in another store (in memory, say); None for
+    memory and anything else."""
     if isinstance(array, str | os.PathLike):
-        path = os.fspath(array)
-    elif isinstance(array, np.memmap):
-        path = array.filename
-    else:
-        store_path = str(getattr(array, "store_path", ""))
-        path = store_path.removeprefix("file://") if store_path.startswith("file://") else None
-    return os.path.realpath(path) if path else None
+        return "file", os.path.realpath(os.fspath(array))
+    base = array
+    while not isinstance(base, np.memmap) and isinstance(getattr(base, "base", None), np.ndarray):
+        base = base.base  # np.asarray of a memmap is a view whose base is the memmap
+    if isinstance(base, np.memmap):
+        return ("file", os.path.realpath(base.filename)) if base.filename else None
+    filename = getattr(getattr(array, "file", None), "filename", None)
+    name = getattr(array, "name", None)
+    if isinstance(filename, str) and isinstance(name, str):  # h5py
+        return "file", os.path.join(os.path.realpath(filename), name.lstrip("/"))
+    store_path = getattr(array, "store_path", None)
+    if store_path is None:
+        return None
+    text = str(store_path)
+    if text.startswith("file://"):
+        return "file", os.path.realpath(text.removeprefix("file://"))
+    return "store", id(getattr(store_path, "store", None)), str(getattr(store_path, "path", ""))
+
+
+def _within(inner: tuple, outer: tuple) -> bool:
+    """Whether location ``inner`` is ``outer`` or lies inside it."""
+    if inner[:-1] != outer[:-1]:
+        return False
+    path, root = inner[-1], outer[-1].rstrip("/")
+    return path == outer[-1] or not root or path.startswith(root + "/")
 
 
 def check_not_aliased(out, source, reach: Reach, n_blocks: int) -> None:
-    """Refuse an output that is the source's own storage where that would change what later
-    reads see: an output path naming the source's file (it is created anew, replacing the
-    source), and, when blocks read a halo, an output array sharing memory or a file with the
-    source (a block written early would change the halo a later block reads)."""
-    location = _location(out)
-    if location is not None and location == _location(source):
-        if isinstance(out, str | os.PathLike):
-            msg = (f"out {os.fspath(out)!r} is the source's own file, which writing the result "
-                   "would replace before it is read: give another path")
-            raise ValueError(msg)
-        if n_blocks > 1 and any(reach.halo):
-            msg = ("out is stored in the source's own file, and blocks read around their cores: "
-                   "give another output, or one block")
-            raise ValueError(msg)
-    if n_blocks > 1 and any(reach.halo) and isinstance(out, np.ndarray) \
-            and isinstance(source, np.ndarray) and np.may_share_memory(out, source):
-        msg = ("out shares memory with the source, and blocks read around their cores: give "
+    """Refuse an output that is (or holds, or lies in) the source's own storage where that would
+    change what later reads see: an output path (it is created anew, replacing what is there),
+    and, when blocks read a halo, an output array stored with the source (a block written
+    early would change the halo a later block reads)."""
+    out_at, source_at = _location(out), _location(source)
+    shared = out_at is not None and source_at is not None and (
+        _within(out_at, source_at) or _within(source_at, out_at))
+    if shared and isinstance(out, str | os.PathLike):
+        msg = (f"out {os.fspath(out)!r} is, holds or lies in the source's own storage, which "
+               "writing the result would replace before it is read: give another path")
+        raise ValueError(msg)
+    if n_blocks > 1 and any(reach.halo) and (
+            shared or out is source or isinstance(out, np.ndarray)
+            and isinstance(source, np.ndarray) and np.may_share_memory(out, source)):
+        msg = ("out is stored with the source, and blocks read around their cores: give "
                "another output, or one block")
         raise ValueError(msg)
 

@@ -196,19 +196,25 @@ def _describe(value):
 
 def _source_identity(source):
     """What tells a run's input apart from another of the same shape: the contents of an array
-    in memory; for files, their paths with modification times and sizes (a file rewritten in
-    place keeps neither)."""
+    in memory; for files (for zarr, every file under its directory), their paths with
+    modification times and sizes (a file rewritten in place keeps neither)."""
     if isinstance(source, np.memmap) and source.filename:
         paths = [source.filename]
     elif isinstance(source, np.ndarray):
         return _describe(source)["array"]
     elif hasattr(source, "files"):  # TiffStack
         paths = source.files
-    else:  # zarr: its directory and the files directly in it
-        root = str(getattr(source, "store_path", ""))
-        root = root.removeprefix("file://")
-        paths = [root] + sorted(os.path.join(root, n) for n in os.listdir(root)) \
-            if os.path.isdir(root) else []
+    else:  # zarr: every file under its directory, as one digest (there may be millions)
+        root = str(getattr(source, "store_path", "")).removeprefix("file://")
+        if not os.path.isdir(root):
+            return repr(source)
+        digest = hashlib.sha256()
+        files = sorted(os.path.join(d, n) for d, _, names in os.walk(root) for n in names)
+        for path in files:  # zarr v3 keeps its chunks in subdirectories
+            info = os.stat(path)
+            digest.update(f"{os.path.relpath(path, root)}\0{info.st_mtime_ns}\0"
+                          f"{info.st_size}\n".encode())
+        return [os.path.abspath(root), len(files), digest.hexdigest()]
     stamps = []
     for path in paths:
         info = os.stat(path)

@@ -5,6 +5,7 @@ dtype; labelling in blocks gives scipy's labels and count; sources and outputs o
 
 from __future__ import annotations
 
+import glob
 import re
 
 import numpy as np
@@ -567,11 +568,12 @@ def tiff_sources(tmp_path):
                "glob": str(tmp_path / "slice_*.tif")}
 
 
-@pytest.mark.parametrize("kind", ["multipage", "zlib", "glob"])
+@pytest.mark.parametrize("kind", ["multipage", "zlib", "glob", "list"])
 def test_source_tiff(assert_same, tiff_sources, kind):
     x, paths = tiff_sources
-    assert isinstance(blocks.open_array(paths[kind]), blocks.TiffStack)
-    _open_and_check(assert_same, paths[kind], x)
+    source = sorted(glob.glob(paths["glob"])) if kind == "list" else paths[kind]
+    assert isinstance(blocks.open_array(source), blocks.TiffStack)
+    _open_and_check(assert_same, source, x)
 
 
 TIFF_KEYS = [
@@ -1170,14 +1172,14 @@ def test_output_in_the_source_file_is_refused(tmp_path, kind):
         stored = np.load(path, mmap_mode="r+")
         other_spelling = str(tmp_path / "." / "scan.npy")
     for out in (path, other_spelling):
-        with pytest.raises(ValueError, match="source's own file"):
+        with pytest.raises(ValueError, match="source's own storage"):
             blocks.apply(ndimage.gaussian_filter, path, 1.0, out=out, block_shape=(4, 13, 14))
-        with pytest.raises(ValueError, match="source's own file"):
+        with pytest.raises(ValueError, match="source's own storage"):
             blocks.apply(ndimage.label, path, out=out, block_shape=(4, 13, 14))
-        with pytest.raises(ValueError, match="source's own file"):
+        with pytest.raises(ValueError, match="source's own storage"):
             pipeline.Pipeline([pipeline.Stage("smooth", "gaussian_filter", sigma=1.0)]).run(
                 path, out=out, block_shape=(4, 13, 14))
-    with pytest.raises(ValueError, match="source's own file"):
+    with pytest.raises(ValueError, match="stored with the source"):
         blocks.apply(ndimage.gaussian_filter, stored, 1.0, out=stored, block_shape=(4, 13, 14))
     np.testing.assert_array_equal(np.asarray(blocks.open_array(path)), x)
     # a pointwise operation may write over its own file's array, block by block
@@ -1185,9 +1187,46 @@ def test_output_in_the_source_file_is_refused(tmp_path, kind):
     np.testing.assert_array_equal(np.asarray(blocks.open_array(path)), -x)
 
 
+def test_output_holding_or_sharing_the_source_is_refused(tmp_path):
+    """Other ways an output is the source's storage (each once gave silently wrong results):
+    an output path holding the source (a zarr group with the source array in it), the same
+    in-memory zarr array, an HDF5 dataset, and a memmap over the file a view of another
+    memmap reads."""
+    x = random_array((12, 13, 14), "float32", seed=11)
+    group = zarr.open_group(str(tmp_path / "group.zarr"), mode="w")
+    group.create_array("a", shape=x.shape, chunks=(4, 13, 14), dtype=x.dtype)[...] = x
+    for out in (str(tmp_path / "group.zarr"), str(tmp_path / "group.zarr" / "a" / "b.zarr")):
+        with pytest.raises(ValueError, match="source's own storage"):
+            blocks.apply(ndimage.gaussian_filter, str(tmp_path / "group.zarr" / "a"), 1.0,
+                         out=out, block_shape=(4, 13, 14))
+    np.testing.assert_array_equal(zarr.open_array(str(tmp_path / "group.zarr" / "a"))[...], x)
+    in_memory = zarr.create_array(store={}, shape=x.shape, chunks=(4, 13, 14), dtype=x.dtype)
+    in_memory[...] = x
+    path = str(tmp_path / "x.npy")
+    np.save(path, x)
+    pairs = [(in_memory, in_memory),
+             (np.asarray(np.load(path, mmap_mode="r")), np.load(path, mmap_mode="r+"))]
+    h5py = None
+    try:
+        import h5py
+    except ImportError:
+        pass
+    if h5py is not None:
+        with h5py.File(tmp_path / "x.h5", "w") as f:
+            f["a"] = x
+        h5 = h5py.File(tmp_path / "x.h5", "r+")
+        pairs.append((h5["a"], h5["a"]))
+    for source, out in pairs:
+        with pytest.raises(ValueError, match="stored with the source"):
+            blocks.apply(ndimage.gaussian_filter, source, 1.0, out=out, block_shape=(4, 13, 14))
+        np.testing.assert_array_equal(np.asarray(source[...]), x)
+    if h5py is not None:
+        h5.close()
+
+
 def test_output_aliasing_the_source_is_refused_when_blocks_read_a_halo():
     x = np.random.default_rng(9).random((12, 13))
-    with pytest.raises(ValueError, match="shares memory"):
+    with pytest.raises(ValueError, match="stored with the source"):
         blocks.apply(ndimage.gaussian_filter, x, sigma=1, out=x, block_shape=(4, 13))
     expected = ndimage.gaussian_filter(x, 1)
     assert blocks.apply(ndimage.gaussian_filter, x, sigma=1, out=x) is x  # one block: fine
