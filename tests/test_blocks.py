@@ -850,6 +850,16 @@ def test_property_default_block_shape(shape, data_):
     assert outer(block) <= samples or not splittable
     if outer(shape) <= samples:
         assert block == shape
+    # from a source stored in whole pages: the same, or a slab of whole pages within its limit
+    chunks = (data_.draw(st.integers(1, shape[0])), *shape[1:])
+    slab = blocks.default_block_shape(shape, reach, samples=samples, chunks=chunks)
+    if slab != block:
+        assert ndim > 1
+        assert not whole[0]
+        assert slab[1:] == shape[1:]
+        assert slab[0] % chunks[0] == 0 or slab[0] == shape[0]
+        assert outer(slab) <= blocks.SLAB_FACTOR * samples
+        assert slab[0] >= min(shape[0], 2 * halo[0])
 
 
 @hypothesis_settings(max_examples=150)
@@ -906,27 +916,6 @@ def test_default_blocks_of_a_paged_source_are_slabs():
         blocks.default_block_shape(shape, wrap0, samples=4096 * 20)
     assert blocks.default_block_shape((10, 8, 8), halo2, samples=640, chunks=page) == \
         (10, 8, 8)  # the whole array fits
-
-
-@hypothesis_settings(max_examples=200)
-@given(
-    shape=st.lists(st.integers(1, 40), min_size=2, max_size=4).map(tuple),
-    data_=st.data(),
-)
-def test_property_page_slabs(shape, data_):
-    ndim = len(shape)
-    halo = tuple(data_.draw(st.lists(st.integers(0, 4), min_size=ndim, max_size=ndim)))
-    samples = data_.draw(st.integers(1, 5000))
-    chunks = (data_.draw(st.integers(1, shape[0])), *shape[1:])
-    reach = Reach(halo, (False,) * ndim)
-    block = blocks.default_block_shape(shape, reach, samples=samples, chunks=chunks)
-    plain = blocks.default_block_shape(shape, reach, samples=samples)
-    page = int(np.prod(shape[1:]))
-    if block != plain:
-        assert block[1:] == shape[1:]
-        assert block[0] % chunks[0] == 0 or block[0] == shape[0]
-        assert min(shape[0], block[0] + 2 * halo[0]) * page <= blocks.SLAB_FACTOR * samples
-        assert block[0] >= min(shape[0], 2 * halo[0])
 
 
 def test_default_block_shape_used_by_apply(assert_same, monkeypatch):
