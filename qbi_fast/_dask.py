@@ -232,9 +232,10 @@ def _refuse_destination(arguments: dict) -> None:
 
 def _check_arguments(func, arguments: dict, data: da.Array) -> None:
     """Raises, when the lazy array is made, what the call raises for invalid arguments, by
-    making the call on one sample (a filter's arguments do not depend on the array's size;
-    ring cleaners' do, so they are not checked this way)."""
-    sample = np.zeros((1,) * data.ndim, data.dtype)
+    making the call on one sample, or on the whole array when it has no samples (a filter's
+    arguments do not depend on the array's size; ring cleaners' do, so they are not checked
+    this way)."""
+    sample = np.zeros(data.shape if data.size == 0 else (1,) * data.ndim, data.dtype)
     func(sample, **{name: value for name, value in arguments.items()
                     if name != "mask" or np.ndim(value) == 0})
 
@@ -292,6 +293,7 @@ def label(func, args, kwargs):
     data, arguments = _bind(func, args, kwargs)
     _refuse_destination(arguments)
     data = _as_dask(data)
+    _check_arguments(func, arguments, data)
     structure = label_structure(data, arguments.get("structure"),
                                 check_symmetry=data.ndim > 0 and data.size > 0)
     output = arguments.get("output")

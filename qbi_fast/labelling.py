@@ -70,7 +70,7 @@ class ChunkLabels:
     def summary(self) -> ChunkLabels:
         """This chunk without its labels, keeping its boundary planes."""
         faces = {(axis, index): np.take(self.labels, index, axis=axis).copy()
-                 for axis, n in enumerate(self.shape) for index in {0, n - 1}}
+                 for axis, n in enumerate(self.shape) for index in ({0, n - 1} if n else ())}
         return ChunkLabels(None, self.count, self.offset, self.volume_shape, self.first,
                            self.shape, faces)
 
@@ -100,6 +100,12 @@ def label_chunk(chunk, offset, volume_shape, structure=None, *, workers=None) ->
         msg = "chunk, offset and volume_shape do not fit together"
         raise ValueError(msg)
     structure = _structure(structure, chunk.ndim)
+    native = chunk.dtype.newbyteorder("=")
+    if not kernel_dtype(native):
+        # dtypes scipy refuses (float16, object, complex) are refused with scipy's exception,
+        # from the call made on one sample. Byte order is no reason to refuse a file's chunk,
+        # although scipy refuses big-endian input (and so do label and label_in_chunks).
+        label(np.zeros((1,) * chunk.ndim, native), structure)
     labels = np.empty(chunk.shape, np.int64 if chunk.size >= 2**31 - 2 else np.int32)
     if chunk.size == 0:
         return ChunkLabels(labels, 0, offset, volume_shape, np.empty(0, np.int64))
@@ -199,6 +205,8 @@ def label_in_chunks(array, chunk_shape, structure=None, *, workers=None):
     array = np.asarray(array)
     if array.ndim == 0 or array.size == 0:
         return label(array, structure)
+    # scipy's exceptions, from the call made on one sample
+    label(np.zeros((1,) * array.ndim, array.dtype), structure, workers=workers)
     chunk_shape = tuple(operator.index(c) for c in chunk_shape)
     if len(chunk_shape) != array.ndim or min(chunk_shape) < 1:
         msg = f"chunk_shape must be {array.ndim} positive lengths; got {chunk_shape}"

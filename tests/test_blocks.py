@@ -414,6 +414,15 @@ def test_label_default_structure_and_inputs():
     np.testing.assert_array_equal(labels, expected)
 
 
+def test_label_blocks_of_a_big_endian_source():
+    """Files are often big-endian; their labels are those of the native-order values."""
+    x = np.random.default_rng(12).integers(0, 2, size=(6, 9, 8)).astype(">u2")
+    expected, n = ndi.label(x.astype(np.uint16))
+    labels, count = blocks.label_blocks(x, block_shape=(3, 4, 8))
+    assert count == n
+    np.testing.assert_array_equal(labels, expected)
+
+
 @pytest.mark.parametrize("fill", [False, True])
 def test_label_empty_and_full(fill):
     x = np.full((6, 7, 5), fill)

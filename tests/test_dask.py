@@ -736,6 +736,9 @@ ASYMMETRIC = np.array([[0, 1, 0], [1, 1, 0], [0, 0, 0]])
 @pytest.mark.parametrize(("x", "structure"), [
     pytest.param(np.ones((5, 6)) + 1j, None, id="complex"),
     pytest.param(np.ones((5, 6), np.complex64), np.ones((3, 3)), id="complex64"),
+    pytest.param(np.ones((5, 6), np.float16), None, id="float16"),
+    pytest.param(np.ones((5, 6), object), None, id="object"),
+    pytest.param(np.ones((5, 6), ">f8"), None, id="big-endian"),
     pytest.param(np.ones((5, 6), bool), np.ones((3, 3, 3)), id="structure-rank-high"),
     pytest.param(np.ones((5, 6), bool), np.ones(3), id="structure-rank-low"),
     pytest.param(np.ones((5, 6), bool), np.ones((3, 5)), id="structure-side-5"),
@@ -748,6 +751,15 @@ ASYMMETRIC = np.array([[0, 1, 0], [1, 1, 0], [0, 0, 0]])
 def test_label_errors_at_call_like_scipy(assert_same_error, x, structure):
     source = da.from_array(x, 2)
     assert_same_error(lambda: ndimage.label(source, structure), lambda: ndi.label(x, structure))
+
+
+def test_label_with_chunks_of_length_zero():
+    x = np.random.default_rng(16).random((10, 9)) < 0.5
+    source = da.from_array(x, chunks=((4, 0, 6), (3, 0, 0, 6)))
+    expected, n = ndi.label(x)
+    labels, count = _compute(*ndimage.label(source))
+    assert int(count) == n
+    np.testing.assert_array_equal(labels, expected)
 
 
 def test_label_zero_size_with_asymmetric_structure():

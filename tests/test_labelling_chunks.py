@@ -91,3 +91,35 @@ def test_bad_arguments():
         label_chunk(np.ones((3, 3)), (2, 0), (4, 4))
     with pytest.raises(ValueError, match="symmetric"):
         label_chunk(np.ones((3, 3)), (0, 0), (3, 3), structure=np.tril(np.ones((3, 3))))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, object, np.complex64, ">f8", ">i4"])
+def test_label_in_chunks_refuses_what_scipy_refuses(assert_same_error, dtype):
+    x = np.ones((4, 5), dtype)
+    assert_same_error(lambda: label_in_chunks(x, (2, 2)), lambda: ndi.label(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, object, np.complex64])
+def test_label_chunk_refuses_dtypes_scipy_refuses(assert_same_error, dtype):
+    x = np.ones((4, 5), dtype)
+    assert_same_error(lambda: label_chunk(x, (0, 0), (4, 5)), lambda: ndi.label(x))
+
+
+def test_label_chunk_of_a_big_endian_file():
+    """A chunk read from a big-endian file is labelled as its native-order values are."""
+    x = np.random.default_rng(5).integers(0, 2, size=(6, 7)).astype(">u2")
+    chunk = label_chunk(x, (0, 0), x.shape)
+    expected, n = ndi.label(x.astype(np.uint16))
+    assert chunk.count == n
+    np.testing.assert_array_equal(chunk.labels, expected)
+
+
+def test_summary_of_a_chunk_without_samples():
+    chunk = label_chunk(np.zeros((0, 4), bool), (2, 0), (5, 4))
+    summary = chunk.summary()
+    assert summary.count == 0
+    assert summary.shape == (0, 4)
+    lookups, count = merge_chunks([label_chunk(np.ones((2, 4)), (0, 0), (5, 4)).summary(), summary,
+                                   label_chunk(np.ones((3, 4)), (2, 0), (5, 4)).summary()])
+    assert count == 1
+    assert [list(lookup) for lookup in lookups] == [[0, 1], [0], [0, 1]]
