@@ -82,7 +82,7 @@ def test_step_by_step_api_and_offsets():
     lookups, count = merge_chunks(chunks)
     expected, n = ndi.label(volume)
     assert count == n
-    whole = np.concatenate([relabel_chunk(c, lk) for c, lk in zip(chunks, lookups)], axis=1)
+    whole = np.concatenate([relabel_chunk(c, lk) for c, lk in zip(chunks, lookups, strict=True)], axis=1)
     np.testing.assert_array_equal(whole, expected)
 
 
