@@ -236,6 +236,18 @@ def run_scaling(stage: str, shape, seed: int, workers, repeat: int, plot: str | 
     return 0
 
 
+def sample_name(source: str) -> str:
+    """The default sample name of an input: its file or directory name without extension
+    (``scans/s07.zarr/`` -> ``s07``); for a glob of slices, the deepest directory without
+    wildcards (``scans/s07/slice_*.tif`` -> ``s07``), as each sample's slices usually have a
+    folder of their own."""
+    parts = Path(os.path.abspath(os.fspath(source))).parts
+    wild = [k for k, part in enumerate(parts) if any(c in part for c in "*?[")]
+    if wild:
+        return parts[max(wild[0] - 1, 0)]
+    return os.path.splitext(parts[-1])[0]
+
+
 def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shape, workers,
                  profile_json: str | None, plot: str | None, objects_csv: str | None,
                  sqlite: str | None, sample: str | None, progress: bool, out=None) -> int:
@@ -280,7 +292,7 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
                 objects.write_csv(table, objects_csv)
             print(f"{result.count} objects written to {objects_csv}", file=out)
         if sqlite:
-            name = sample or os.path.splitext(os.path.basename(os.fspath(source)))[0]
+            name = sample or sample_name(source)
             objects.write_sqlite(table, sqlite, sample=name)
             print(f"{result.count} objects of sample {name!r} written to {sqlite}", file=out)
     return 0
@@ -350,7 +362,8 @@ def main(argv=None) -> int:
     run.add_argument("--sqlite", metavar="FILE.sqlite",
                      help="append the per-object table to this database (one row per object, "
                      "with a sample column)")
-    run.add_argument("--sample", help="sample name for --sqlite (default: the input's name)")
+    run.add_argument("--sample", help="sample name for --sqlite (default: the input's name; "
+                     "for a glob of slices, their folder's)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show a progress bar (default: when stderr is a terminal)")
     commands.add_parser("config", help="print how qbi_fast was built and what it will use")

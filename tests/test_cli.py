@@ -11,7 +11,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from qbi_fast.cli import main
+from qbi_fast.cli import main, sample_name
 
 
 def test_demo_runs_every_stage_and_agrees_with_scipy():
@@ -67,3 +67,16 @@ def test_bad_command_exits_with_usage():
     with pytest.raises(SystemExit) as exit_info, redirect_stdout(io.StringIO()):
         main(["no-such-command"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(("source", "name"), [
+    ("foam.npy", "foam"),
+    ("scans/s07.zarr", "s07"),
+    ("scans/s07.zarr/", "s07"),
+    ("scans/s07/slice_*.tif", "s07"),
+    ("scans/s07/slice_????.tiff", "s07"),
+    ("scans/*/slice_0001.tif", "scans"),
+    ("s07.tif", "s07"),
+])
+def test_default_sample_name(source, name):
+    assert sample_name(source) == name
