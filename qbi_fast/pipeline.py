@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import io
 import json
 import math
@@ -150,6 +151,20 @@ class Stage:
             func = OPERATIONS[func]
         self.name, self.func, self.args, self.kwargs = str(name), func, args, kwargs
         self.halo = 0 if func in _PER_SAMPLE and halo is None else halo
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):  # a callable without a signature: its call will tell
+            signature = None
+        if signature is not None:
+            try:
+                signature.bind(None, *args, **kwargs)
+            except TypeError as error:
+                msg = f"stage {self.name!r}: {error}"
+                raise TypeError(msg) from None
+        if self.kind == "label" and ("output" in kwargs or len(args) > 1):
+            msg = (f"stage {self.name!r}: a pipeline chooses the label dtype (int32, or intp "
+                   "from 2**31 - 2 samples on); give the label stage no output")
+            raise TypeError(msg)
 
     @property
     def kind(self) -> str:
@@ -537,6 +552,7 @@ class _Run:
 
     def _label(self):
         label = self.pipeline.label
+        structure = label.args[0] if label.args else label.kwargs.get("structure")
         record, shape = self.record, self.shape
         full = self.pipeline.objects is not None
         summaries, tables = {}, {}
@@ -554,8 +570,9 @@ class _Run:
 
         def consume(block, core):
             with self.profiler.stage(label.name):
-                chunk = labelling.label_chunk(core, block.offset, shape, *label.args,
-                                              workers=self.n_threads, **label.kwargs)
+                chunk = labelling.label_chunk(core, block.offset, shape, structure,
+                                              workers=label.kwargs.get("workers",
+                                                                       self.n_threads))
                 table = _local_table(chunk.labels, block.offset, full, self.n_threads)
             with self.profiler.stage("write"):
                 provisional[block.core] = chunk.labels
@@ -566,8 +583,7 @@ class _Run:
         self._local_phase(consume)
         order = [b.index for b in self.blocks]
         with self.profiler.stage("merge"):
-            lookups, count = labelling.merge_chunks([summaries[i] for i in order], *label.args,
-                                                    **label.kwargs)
+            lookups, count = labelling.merge_chunks([summaries[i] for i in order], structure)
         target, made_anew = provisional, False
         if record is not None:
             target = self._stored(os.fspath(self.out))

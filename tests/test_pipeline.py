@@ -20,7 +20,7 @@ import pytest
 import scipy.ndimage as ndi
 import zarr
 
-from qbi_fast import data, ndimage, tomo
+from qbi_fast import data, labelling, ndimage, tomo
 from qbi_fast.cli import main
 from qbi_fast.objects import object_table
 from qbi_fast.pipeline import (
@@ -365,6 +365,41 @@ structure = { array = [[0, 1, 0], [1, 1, 1], [0, 1, 0]] }
     ]:
         with pytest.raises(ValueError, match=match):
             load_pipeline(text)
+    for text, match in [
+        ('[[stage]]\nop = "gaussian_filter"\nsigmas = 1', "stage 'gaussian_filter': missing"),
+        ('[[stage]]\nname = "g"\nop = "gaussian_filter"\nsigma = 1\nbogus = 2',
+         "stage 'g': got an unexpected keyword argument 'bogus'"),
+        ('[[stage]]\nop = "label"\nconnectivity = 2', "stage 'label': got an unexpected"),
+        ('[[stage]]\nop = "label"\noutput = "int64"', "chooses the label dtype"),
+        ('[[stage]]\nop = "invert"\n[[stage]]\nop = "objects"\nsize = 3', "stage 'objects'"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            load_pipeline(text)
+    with pytest.raises(TypeError, match="chooses the label dtype"):
+        Stage("label", ndimage.label, None, np.int64)
+
+
+def test_label_stage_arguments(monkeypatch):
+    """A label stage's structure reaches labelling and merging; its workers override the
+    run's, as a local stage's do."""
+    x = np.random.default_rng(7).random((9, 10, 11)) < 0.45
+    full = np.ones((3, 3, 3), bool)
+    seen = []
+    label_chunk = labelling.label_chunk
+
+    def spy(*args, workers=None, **kwargs):
+        seen.append(workers)
+        return label_chunk(*args, workers=workers, **kwargs)
+
+    monkeypatch.setattr(labelling, "label_chunk", spy)
+    for stage, workers in [(Stage("label", ndimage.label, full), 3),
+                           (Stage("label", ndimage.label, structure=full, workers=1), 1)]:
+        seen.clear()
+        result = Pipeline([stage]).run(x, block_shape=(4, 5, 6), workers=3)
+        expected, n = ndi.label(x, full)
+        assert result.count == n
+        np.testing.assert_array_equal(result.output, expected)
+        assert set(seen) == {workers}
 
 
 def test_pipeline_shape_rules():
