@@ -584,6 +584,27 @@ def test_source_tiff(assert_same, tiff_sources, kind):
     _open_and_check(assert_same, source, x)
 
 
+@pytest.mark.parametrize(("compression", "layout"), [
+    ("lzw", {"predictor": True}),  # ImageJ/Fiji's usual choice
+    ("lzw", {"tile": (16, 16)}),
+    ("packbits", {}),
+    ("zstd", {}),
+    ("lzma", {}),
+    ("deflate", {"rowsperstrip": 3}),
+], ids=str)
+def test_source_tiff_compressions(assert_same, tmp_path, compression, layout):
+    """Compressed stacks and slice files read block by block as the arrays they hold (tifffile
+    decodes LZW and zstd with imagecodecs)."""
+    pytest.importorskip("imagecodecs")
+    x = _volume("uint16")
+    tifffile.imwrite(tmp_path / "stack.tif", x, compression=compression, **layout)
+    _open_and_check(assert_same, str(tmp_path / "stack.tif"), x)
+    for i, page in enumerate(x):
+        tifffile.imwrite(tmp_path / f"slice_{i:03d}.tif", page, compression=compression,
+                         **layout)
+    _open_and_check(assert_same, str(tmp_path / "slice_*.tif"), x)
+
+
 TIFF_KEYS = [
     np.s_[3:9, 2:5], np.s_[3], np.s_[-1], np.s_[-3, 1:4], np.s_[0, :, 2], np.s_[:],
     np.s_[::2], np.s_[::-1, ::2], np.s_[5:2], np.s_[1:3, ..., 1], np.s_[2:100],
