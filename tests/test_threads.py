@@ -138,3 +138,49 @@ def test_kernel_releases_the_gil():
     # Holding the GIL would stall this loop for the whole kernel.
     assert ticks > 1000
     assert longest_gap < 0.5 * kernel_time
+
+
+FORK_SCRIPT = """
+import multiprocessing as mp
+import numpy as np
+from qbi_fast import ndimage, tomo
+
+rng = np.random.default_rng(0)
+volume = rng.random((40, 48, 56), dtype=np.float32)
+sinogram = rng.random((90, 64), dtype=np.float32)
+
+def run_all():
+    return [ndimage.gaussian_filter(volume, 2.0, workers=2),
+            ndimage.median_filter(volume, 3, workers=2),
+            ndimage.binary_erosion(volume > 0.3, iterations=2, workers=2),
+            ndimage.label(volume > 0.6, workers=2)[0],
+            tomo.remove_stripe_based_sorting(sinogram, 11, workers=2)]
+
+def child(expected, queue):
+    queue.put(all(np.array_equal(a, b) for a, b in zip(run_all(), expected)))
+
+if __name__ == "__main__":
+    expected = run_all()  # the parent's OpenMP team now exists
+    context = mp.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(expected, queue))
+    process.start()
+    process.join(60)
+    if process.is_alive():
+        process.kill()
+        print("child hung")
+    else:
+        print("child equal" if queue.get(timeout=5) else "child differs")
+"""
+
+
+@needs_openmp
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the default start method on Linux")
+def test_forked_child_runs_threaded_kernels(tmp_path):
+    """A process forked after its parent ran threaded kernels (multiprocessing's default start
+    method on Linux) gets their results with threads of its own: libgomp's pool would hang."""
+    script = tmp_path / "fork.py"
+    script.write_text(FORK_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.stdout.strip() == "child equal", done.stdout + done.stderr[-2000:]

@@ -8,6 +8,7 @@
 
 #if defined(_OPENMP) && defined(__unix__)
 #include <dlfcn.h>
+#include <pthread.h>
 #endif
 
 namespace py = pybind11;
@@ -66,6 +67,9 @@ py::dict build_info() {
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.doc() = "qbi_fast compiled kernels (private; use qbi_fast.ndimage)";
+#if defined(_OPENMP) && defined(__unix__)
+    pthread_atfork(nullptr, nullptr, qbi::mark_forked_child);
+#endif
     m.def("omp_max_threads", &qbi::omp_max_threads,
           "omp_get_max_threads() as seen by the calling thread (1 without OpenMP)");
     m.def("openmp_enabled", &qbi::openmp_enabled);

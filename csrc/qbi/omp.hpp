@@ -2,8 +2,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "common.hpp"
 
@@ -12,6 +15,14 @@
 #endif
 
 namespace qbi {
+
+// GNU libgomp's thread pool does not survive fork(): a child that enters a parallel region after
+// its parent ran one waits for ever for pool threads that were not copied. Whether the parent
+// (or any other library in it) used OpenMP cannot be known, so every forked child runs its teams
+// on threads of its own instead. The flag is set by a fork handler (register_fork_handler).
+inline std::atomic<bool> forked_child{false};
+
+inline void mark_forked_child() { forked_child.store(true, std::memory_order_relaxed); }
 
 // omp_get_max_threads() of the calling thread: sees OMP_NUM_THREADS and threadpoolctl limits.
 inline int omp_max_threads() {
@@ -54,6 +65,36 @@ inline int useful_threads(int requested, index_t work, index_t min_per_thread) {
     return static_cast<int>(std::max<index_t>(1, std::min<index_t>(requested, by_work)));
 }
 
+// Range t of a static split of [0, n_tasks) into nt contiguous ranges, the first ones longer.
+template <class Body>
+void run_range(Body& body, index_t n_tasks, index_t t, index_t nt, ErrorSlot& errors) noexcept {
+    const index_t base = n_tasks / nt, extra = n_tasks % nt;
+    const index_t begin = t * base + std::min(t, extra);
+    const index_t end = begin + base + (t < extra ? 1 : 0);
+    try {
+        body(begin, end);
+    } catch (...) {
+        errors.capture();
+    }
+}
+
+// The team of a forked child: threads started for this call (see forked_child). A thread that
+// cannot be started leaves its range to the calling thread.
+template <class Body>
+void ranges_on_own_threads(index_t n_tasks, int team, Body& body, ErrorSlot& errors) {
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(team - 1));
+    for (int t = 1; t < team; ++t) {
+        try {
+            threads.emplace_back([&, t] { run_range(body, n_tasks, t, team, errors); });
+        } catch (...) {
+            run_range(body, n_tasks, t, team, errors);
+        }
+    }
+    run_range(body, n_tasks, 0, team, errors);
+    for (auto& thread : threads) thread.join();
+}
+
 // Runs body(begin, end) over a static split of [0, n_tasks) into one contiguous range per thread.
 // Each task must be independent of the others, so the result never depends on the split.
 template <class Body>
@@ -63,17 +104,11 @@ void parallel_ranges(index_t n_tasks, int n_threads, Body&& body) {
     const int team = static_cast<int>(std::max<index_t>(1, std::min<index_t>(n_threads, n_tasks)));
     if (team > 1) {
         ErrorSlot errors;
+        if (forked_child.load(std::memory_order_relaxed)) {
+            ranges_on_own_threads(n_tasks, team, body, errors);
+        } else {
 #pragma omp parallel num_threads(team)
-        {
-            const index_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-            const index_t base = n_tasks / nt, extra = n_tasks % nt;
-            const index_t begin = t * base + std::min(t, extra);
-            const index_t end = begin + base + (t < extra ? 1 : 0);
-            try {
-                body(begin, end);
-            } catch (...) {
-                errors.capture();
-            }
+            run_range(body, n_tasks, omp_get_thread_num(), omp_get_num_threads(), errors);
         }
         errors.rethrow_if_any();
         return;
