@@ -630,6 +630,19 @@ def test_gaussian_larger_arrays(shape, dtype, axis, sigma, assert_same):
     assert_same(qnd.gaussian_filter(a, sigma / 2, order=1, mode="constant", cval=1.0), expected)
 
 
+@pytest.mark.parametrize(("n", "lines"), [(20000, list(range(9, 25))), (100, [817, 1633])],
+                         ids=["long-lines-narrow-tiles", "short-lines-wide-tiles"])
+def test_gaussian_last_tile_of_any_width(n, lines, assert_same):
+    """Lines filtered side by side come in tiles; the last tile may hold any number of lines,
+    one included (a tile of one line was once read as one contiguous line: its results were
+    wrong). Long lines make narrow tiles (8 lines), so 9..24 lines end on every remainder."""
+    for count in lines:
+        a = random_array((n, count), "float64", seed=count)
+        for order in (0, 1):
+            expected = ndi.gaussian_filter1d(a, 1.0, 0, order)
+            assert_same(qnd.gaussian_filter1d(a, 1.0, 0, order, workers=2), expected)
+
+
 # --------------------------------------------------------------------------------------------
 # NaN and infinities
 

@@ -138,13 +138,14 @@ QBI_ALWAYS_INLINE void correlate_lanes(double* rows, index_t stride, index_t lan
     }
 }
 
-// A block of padded lines in place: one line (lanes == 1) or `lanes` lines side by side. Wide
+// A block of padded lines in place: one contiguous line (stride 1) or `lanes` lines side by side,
+// `stride` doubles apart (the last block of a batch may hold a single lane, still strided). Wide
 // blocks are swept in bands of output rows whose input rows fit in L2, so every strip of a band
 // reads them from L2 rather than from L3 or memory.
 template <class V, bool Odd>
 QBI_ALWAYS_INLINE void correlate_block(double* rows, index_t stride, index_t lanes, index_t n,
                                        const double* w, index_t r) {
-    if (lanes == 1) {
+    if (stride == 1) {
         correlate_line<V, Odd>(rows, n, w, r);
         return;
     }
