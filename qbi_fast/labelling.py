@@ -110,7 +110,7 @@ def label_chunk(chunk, offset, volume_shape, structure=None, *, workers=None) ->
     if chunk.size == 0:
         return ChunkLabels(labels, 0, offset, volume_shape, np.empty(0, np.int64))
     source = chunk if kernel_dtype(chunk.dtype) else chunk != 0
-    count, first = _core.label(source, labels, structure.astype(np.uint8),
+    count, first = _core.label(source, labels, np.ascontiguousarray(structure, dtype=np.uint8),
                                resolve_workers(workers), True)
     local = np.unravel_index(first, chunk.shape)
     first = np.ravel_multi_index(tuple(i + o for i, o in zip(local, offset, strict=True)),

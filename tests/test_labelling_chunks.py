@@ -123,3 +123,12 @@ def test_summary_of_a_chunk_without_samples():
                                    label_chunk(np.ones((3, 4)), (2, 0), (5, 4)).summary()])
     assert count == 1
     assert [list(lookup) for lookup in lookups] == [[0, 1], [0], [0, 1]]
+
+
+def test_label_chunk_with_a_fortran_ordered_structure():
+    x = np.random.default_rng(6).random((9, 10)) < 0.5
+    structure = np.asfortranarray([[0, 0, 0], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    chunk = label_chunk(x, (0, 0), x.shape, structure)
+    expected, n = ndi.label(x, structure)
+    assert chunk.count == n
+    np.testing.assert_array_equal(chunk.labels, expected)

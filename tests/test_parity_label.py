@@ -237,6 +237,8 @@ def test_label_random_symmetric_structures(ndim, assert_same):
                      id="nested-lists"),
         pytest.param(np.ones((3, 3, 3), np.float64) * 0.5, id="float-weights"),
         pytest.param(np.ones((6, 6, 6), bool)[::2, ::2, ::2], id="strided"),
+        pytest.param(np.asfortranarray(np.array([[[0, 0, 0], [1, 1, 1], [0, 0, 0]]] * 3, bool)),
+                     id="fortran-order"),
         pytest.param(np.ones((3, 3, 3), np.uint8), id="uint8-cube"),
     ],
 )

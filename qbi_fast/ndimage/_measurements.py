@@ -95,7 +95,7 @@ def label(input, structure=None, output=None, *, workers=None):
     target = output
     if np.may_share_memory(input, output):
         output = np.empty(output.shape, output.dtype)
-    n = _core.label(input, output, structure.astype(np.uint8), n_threads)
+    n = _core.label(input, output, np.ascontiguousarray(structure, dtype=np.uint8), n_threads)
     if output is not target:
         target[...] = output
     if n > np.iinfo(target.dtype).max:
