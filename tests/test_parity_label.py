@@ -39,6 +39,8 @@ find_objects accepting a non-integral ``max_label``.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -889,3 +891,34 @@ def test_find_objects_and_label_sizes_hypothesis(labels, max_label, workers, ass
                ndi.find_objects(labels, max_label))
     assert_same(qnd.label_sizes(labels, max_label, workers=workers),
                 bincount_sizes(labels, max_label))
+
+
+SPARSE_LABEL_SCRIPT = """
+import resource
+import numpy as np
+import qbi_fast.ndimage as qnd
+
+x = np.zeros((4, 2048, 4096), np.uint8)  # 33.5 million samples, two objects
+x[1, 5, 7:9] = x[3, 2047, 4095] = 1
+out = np.empty(x.shape, np.int32)
+for structure in (None, np.ones((3, 3, 3))):
+    qnd.label(x, structure, out, workers=1)  # first calls: libraries and threads are loaded
+    with open("/proc/self/status") as status:
+        size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (size + 64 * 2**20, hard))
+    print(qnd.label(x, structure, out, workers=1), out[1, 5, 8], out[3, 2047, 4095])
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+def test_label_of_sparse_volume_needs_little_scratch_memory(tmp_path):
+    """Scratch memory follows the objects, not the volume: a sparse 33.5-million-sample volume
+    labels within 64 MiB more address space (room for every possible run, 8 bytes a sample,
+    could not be allocated for big volumes where memory is not overcommitted)."""
+    script = tmp_path / "sparse.py"
+    script.write_text(SPARSE_LABEL_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.stdout.split() == ["2", "1", "2"] * 2, done.stdout + done.stderr[-2000:]

@@ -1,9 +1,11 @@
 #include "label.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <stdexcept>
 
 #if defined(__SSE2__)
@@ -22,25 +24,35 @@ struct RowRun {
     std::uint32_t label;
 };
 
-// Runs of many rows back to back. Room for a whole row is made before the row is scanned, so
-// appending needs no capacity check, and new room is not zero-filled (std::vector does both).
-class RunList {
+// A list that is appended to without capacity checks: room for a whole row is made before the
+// row is scanned, and new room is not zero-filled (std::vector does both). It grows by realloc,
+// which remaps large blocks rather than copying them.
+template <class T>
+class GrowList {
    public:
+    GrowList() = default;
+    GrowList(const GrowList&) = delete;
+    GrowList& operator=(const GrowList&) = delete;
+    ~GrowList() { std::free(data_); }
+
     void make_room(std::size_t n) {
         if (size_ + n <= capacity_) return;
-        capacity_ = std::max(2 * capacity_, size_ + n);
-        std::unique_ptr<RowRun[]> bigger(new RowRun[capacity_]);
-        if (size_) std::memcpy(bigger.get(), data_.get(), size_ * sizeof(RowRun));
-        data_ = std::move(bigger);
+        const std::size_t capacity = std::max(2 * capacity_, size_ + n);
+        void* bigger = std::realloc(data_, capacity * sizeof(T));
+        if (!bigger) throw std::bad_alloc();
+        data_ = static_cast<T*>(bigger);
+        capacity_ = capacity;
     }
-    void push(RowRun run) { data_[size_++] = run; }
+    void push(T value) { data_[size_++] = value; }
+    void clear() { size_ = 0; }
     std::size_t size() const { return size_; }
-    RowRun* data() { return data_.get(); }
-    const RowRun* data() const { return data_.get(); }
-    const RowRun& operator[](std::size_t i) const { return data_[i]; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T& operator[](std::size_t i) { return data_[i]; }
+    const T& operator[](std::size_t i) const { return data_[i]; }
 
    private:
-    std::unique_ptr<RowRun[]> data_;
+    T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
 };
 
@@ -152,7 +164,7 @@ class RowBits {
 // do not connect).
 template <class T>
 void find_runs(const char* src, index_t width, index_t step, bool along_row,
-               RunList& runs) {
+               GrowList<RowRun>& runs) {
     const auto foreground = [&](index_t x) {
         T v;
         std::memcpy(&v, src + x * step, sizeof(T));
@@ -174,7 +186,7 @@ void find_runs(const char* src, index_t width, index_t step, bool along_row,
 // samples at a time with count-trailing-zeros instead of a branch per sample (random data
 // mispredicts half of those).
 void find_byte_runs(const std::uint8_t* row, index_t width, bool along_row,
-                    std::vector<std::uint64_t>& bits, RunList& runs) {
+                    std::vector<std::uint64_t>& bits, GrowList<RowRun>& runs) {
     const index_t words = (width + 63) / 64;
     bits.assign(static_cast<std::size_t>(words) + 1, 0);  // one more: a zero word ends the row
     index_t x = 0;
@@ -242,8 +254,8 @@ index_t row_offset(const ArrayView& a, const std::vector<index_t>& at) {
 struct Slab {
     index_t z_begin = 0, z_end = 0, row_begin = 0, row_end = 0;
     std::vector<std::size_t> run_start;  // per row of the slab, then the end
-    RunList runs;
-    std::vector<std::uint32_t> parent;   // provisional labels 1..n; parent[0] unused
+    GrowList<RowRun> runs;
+    GrowList<std::uint32_t> parent;      // provisional labels 1..n; parent[0] unused
     std::vector<index_t> first_sample;   // per provisional label: C-order index where created
     index_t first_label = 0;             // global id of label 1, less one
 };
@@ -272,16 +284,43 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
                 bool first_samples, Slab& slab) {
     const index_t n_rows = slab.row_end - slab.row_begin;
     slab.run_start.assign(static_cast<std::size_t>(n_rows) + 1, 0);
-    slab.parent.assign(1, 0);
-    // Room for the most runs the slab can hold, up front: pages of it that stay unused are never
-    // touched, and the list is never copied to grow.
     const std::size_t row_room =
         static_cast<std::size_t>(conn.along_row ? rows.width / 2 + 1 : rows.width);
-    slab.runs.make_room(row_room * static_cast<std::size_t>(n_rows));
-    slab.parent.reserve(row_room * static_cast<std::size_t>(n_rows) + 1);  // a label per run at most
     std::vector<index_t> at(rows.shape.size());
     std::vector<std::uint64_t> bits;
     const index_t step = in.strides.back();
+    const bool bytes = step == 1 && (in.dtype == DType::U8 || in.dtype == DType::I8);  // bool too
+    const auto find_row_runs = [&](index_t row) {  // appends the runs of row `row` of the input
+        slab.runs.make_room(row_room);
+        unravel_row(rows, row, at);
+        const char* src = in.data + row_offset(in, at);
+        if (bytes)
+            find_byte_runs(reinterpret_cast<const std::uint8_t*>(src), rows.width,
+                           conn.along_row, bits, slab.runs);
+        else
+            visit_dtype(in.dtype, [&](auto tag) {
+                find_runs<decltype(tag)>(src, rows.width, step, conn.along_row, slab.runs);
+            });
+    };
+    // Room for the runs that a sample of rows predicts, a quarter more, made up front: the list
+    // grows if it must, but growing copies it. Room for the most runs the slab could hold
+    // (8 bytes a sample, though untouched unless used) could not be allocated for big slabs
+    // where memory is not overcommitted, or beyond the machine's size (25.8 GB for 4.3e9 samples).
+    constexpr index_t kProbeRows = 64;
+    std::size_t first_room = row_room * static_cast<std::size_t>(n_rows);
+    if (n_rows > kProbeRows) {
+        slab.runs.clear();
+        for (index_t k = 0; k < kProbeRows; ++k)
+            find_row_runs(slab.row_begin + k * n_rows / kProbeRows);
+        const std::size_t predicted =
+            slab.runs.size() * static_cast<std::size_t>(n_rows) / kProbeRows;
+        first_room = std::min(first_room, predicted + predicted / 4 + row_room);
+    }
+    slab.runs.clear();
+    slab.runs.make_room(first_room);
+    slab.parent.clear();
+    slab.parent.make_room(first_room + 1);  // a label per run at most
+    slab.parent.push(0);
     // earlier rows met at last-axis offset 0 only (6-connectivity's all) go through bitmaps
     const auto overlap_only = [&](const Connectivity::Neighbour& nb) {
         return conn.along_row && nb.dx_mask == 2;
@@ -291,19 +330,10 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
     RowBits row_bits(use_bits ? rows.per_plane : 0, use_bits ? rows.width : 0);
     for (index_t r = 0; r < n_rows; ++r) {
         const index_t row = slab.row_begin + r;
-        unravel_row(rows, row, at);
         const std::size_t begin = slab.runs.size();
-        slab.runs.make_room(row_room);
+        slab.parent.make_room(row_room);  // a new label per run at most
         slab.run_start[r] = begin;
-        const char* src = in.data + row_offset(in, at);
-        const bool bytes = step == 1 && (in.dtype == DType::U8 || in.dtype == DType::I8);
-        if (bytes)  // bool too
-            find_byte_runs(reinterpret_cast<const std::uint8_t*>(src), rows.width,
-                           conn.along_row, bits, slab.runs);
-        else
-            visit_dtype(in.dtype, [&](auto tag) {
-                find_runs<decltype(tag)>(src, rows.width, step, conn.along_row, slab.runs);
-            });
+        find_row_runs(row);
         const std::size_t n = slab.runs.size() - begin;
         RowRun* here = slab.runs.data() + begin;
         if (use_bits && bytes)  // find_byte_runs left the row's bitmap in `bits`
@@ -350,7 +380,7 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
             if (slab.parent.size() > std::numeric_limits<std::uint32_t>::max() - 1)
                 throw std::length_error("more than 2^32 - 2 provisional labels in one slab");
             here[i].label = static_cast<std::uint32_t>(slab.parent.size());
-            slab.parent.push_back(here[i].label);
+            slab.parent.push(here[i].label);
             if (first_samples) slab.first_sample.push_back(row * rows.width + here[i].first);
         }
         slab.run_start[r + 1] = slab.runs.size();
@@ -419,7 +449,11 @@ Connectivity connectivity_from_structure(const std::uint8_t* structure, std::siz
 
 index_t label(const ArrayView& in, const ArrayView& out, const Connectivity& conn,
               int n_threads, std::vector<index_t>* first_sample) {
-    if (conn.full && in.shape.size() <= 3)  // short runs of dense data cost less as blocks
+    // Short runs of dense data cost less as blocks, in 2-d and 3-d; a 1-d line is one row of runs
+    // (as blocks it took 17 bytes of scratch a sample), unless too long for a row.
+    const bool one_long_line =
+        in.shape.size() == 1 && in.shape[0] > std::numeric_limits<std::int32_t>::max();
+    if (conn.full && (in.shape.size() == 2 || in.shape.size() == 3 || one_long_line))
         return label_full_blocks(in, out, n_threads, first_sample);
     if (first_sample) first_sample->clear();
     if (in.size() == 0) return 0;
