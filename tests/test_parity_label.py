@@ -38,6 +38,7 @@ find_objects accepting a non-integral ``max_label``.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import subprocess
 import sys
@@ -678,6 +679,20 @@ def test_find_objects_hand_made(dtype):
         negative = -np.abs(a.astype(np.int64)).astype(dtype)
         same_boxes(qnd.find_objects(negative), ndi.find_objects(negative))
         same_boxes(qnd.find_objects(negative, 4), ndi.find_objects(negative, 4))
+
+
+def test_find_objects_leaves_garbage_collection_as_it_was():
+    """The collector is paused while the slices are made, and left as the caller had it."""
+    labels = _hand_made("int32")
+    assert gc.isenabled()
+    same_boxes(qnd.find_objects(labels), ndi.find_objects(labels))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        same_boxes(qnd.find_objects(labels), ndi.find_objects(labels))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(
