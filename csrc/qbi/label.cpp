@@ -396,12 +396,13 @@ void write_rows(const ArrayView& out, const Rows& rows, const Slab& slab,
         unravel_row(rows, slab.row_begin + r, at);
         char* dst = out.data + row_offset(out, at);
         if (step == static_cast<index_t>(sizeof(O))) {
-            O* row = reinterpret_cast<O*>(dst);
-            std::fill(row, row + rows.width, O(0));
+            // memset and memcpy, not an O*: a numpy output need not be aligned
+            std::memset(dst, 0, static_cast<std::size_t>(rows.width) * sizeof(O));
             for (std::size_t k = slab.run_start[r]; k < slab.run_start[r + 1]; ++k) {
                 const RowRun& run = slab.runs[k];
                 const O value = static_cast<O>(final_label[slab.first_label + run.label]);
-                std::fill(row + run.first, row + run.last + 1, value);
+                for (index_t x = run.first; x <= run.last; ++x)
+                    std::memcpy(dst + x * step, &value, sizeof(O));
             }
         } else {
             const O zero = 0;

@@ -99,9 +99,11 @@ bool sort_block(const T* in, index_t in_stride, T* sorted, std::int32_t* row_of,
     for (index_t r = 0; r < n_rows; ++r) {
         const T* row = in + r * in_stride + c0;
         for (index_t b = 0; b < width; ++b) {
-            finite &= std::isfinite(row[b]);
+            T v;  // memcpy: the input need not be aligned
+            std::memcpy(&v, row + b, sizeof(T));
+            finite &= std::isfinite(v);
             // + 0 turns -0.0 into +0.0: zeros are equal, so they keep their angle order.
-            items[b * n_rows + r] = {to_key(row[b] + T{0}), static_cast<std::uint32_t>(r)};
+            items[b * n_rows + r] = {to_key(v + T{0}), static_cast<std::uint32_t>(r)};
         }
     }
     if (!finite) return false;
@@ -169,7 +171,9 @@ void unsort_columns(const T* values, const std::int32_t* row_of, T* out, index_t
                                         in_range.store(false, std::memory_order_relaxed);
                                         continue;
                                     }
-                                    out[to * out_stride + c0 + b] = values[at + b];
+                                    // memcpy: the output need not be aligned
+                                    std::memcpy(out + to * out_stride + c0 + b, values + at + b,
+                                                sizeof(T));
                                 }
                             }
                         }
