@@ -15,6 +15,13 @@ using index_t = std::ptrdiff_t;
 // as U8: scipy reads and writes it through `unsigned char` too.
 enum class DType { U8, I8, U16, I16, U32, I32, U64, I64, F32, F64 };
 
+// Whether a T may be read or written at p through a T*: numpy arrays need not be aligned (views
+// of byte buffers, fields of packed records), and unaligned ones go through memcpy instead.
+template <class T>
+inline bool is_aligned(const void* p) {
+    return reinterpret_cast<std::uintptr_t>(p) % alignof(T) == 0;
+}
+
 // Calls f(T{}) with T the C++ type of `dtype`; the single place where a runtime dtype becomes a
 // compile-time one.
 template <class F>

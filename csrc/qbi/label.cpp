@@ -395,14 +395,14 @@ void write_rows(const ArrayView& out, const Rows& rows, const Slab& slab,
     for (index_t r = 0; r < slab.row_end - slab.row_begin; ++r) {
         unravel_row(rows, slab.row_begin + r, at);
         char* dst = out.data + row_offset(out, at);
-        if (step == static_cast<index_t>(sizeof(O))) {
-            // memset and memcpy, not an O*: a numpy output need not be aligned
-            std::memset(dst, 0, static_cast<std::size_t>(rows.width) * sizeof(O));
+        // an O* only where the output is aligned (numpy arrays need not be); memcpy elsewhere
+        if (step == static_cast<index_t>(sizeof(O)) && is_aligned<O>(dst)) {
+            O* row = reinterpret_cast<O*>(dst);
+            std::fill(row, row + rows.width, O(0));
             for (std::size_t k = slab.run_start[r]; k < slab.run_start[r + 1]; ++k) {
                 const RowRun& run = slab.runs[k];
                 const O value = static_cast<O>(final_label[slab.first_label + run.label]);
-                for (index_t x = run.first; x <= run.last; ++x)
-                    std::memcpy(dst + x * step, &value, sizeof(O));
+                std::fill(row + run.first, row + run.last + 1, value);
             }
         } else {
             const O zero = 0;

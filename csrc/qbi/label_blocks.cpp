@@ -242,12 +242,9 @@ void write_samples(const ArrayView& out, const BlockGrid& g, const std::uint8_t*
                         else
                             return value[x >> 1] * static_cast<O>(bit);
                     };
-                    if (step == static_cast<index_t>(sizeof(O))) {
-                        // memset and memcpy, not an O*: a numpy output need not be aligned
-                        const auto put = [&](index_t x) {
-                            const O v = sample(x);
-                            std::memcpy(dst + x * step, &v, sizeof(O));
-                        };
+                    // an O* only where the output is aligned (numpy arrays need not be)
+                    if (step == static_cast<index_t>(sizeof(O)) && is_aligned<O>(dst)) {
+                        O* out_row = reinterpret_cast<O*>(dst);
                         const std::uint8_t* row_pattern = pattern + row;
                         index_t x = 0;
                         // 8 blocks at a time: sparse data is mostly stretches of background
@@ -255,11 +252,11 @@ void write_samples(const ArrayView& out, const BlockGrid& g, const std::uint8_t*
                             std::uint64_t eight;
                             std::memcpy(&eight, row_pattern + x / 2, sizeof(eight));
                             if (((eight >> shift) & 0x0303030303030303ull) == 0)
-                                std::memset(dst + x * step, 0, 16 * sizeof(O));
+                                std::fill_n(out_row + x, 16, O(0));
                             else
-                                for (index_t k = x; k < x + 16; ++k) put(k);
+                                for (index_t k = x; k < x + 16; ++k) out_row[k] = sample(k);
                         }
-                        for (; x < g.X; ++x) put(x);
+                        for (; x < g.X; ++x) out_row[x] = sample(x);
                     } else {
                         for (index_t x = 0; x < g.X; ++x) {
                             const O v = sample(x);

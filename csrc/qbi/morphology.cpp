@@ -40,12 +40,10 @@ void input_truth_row(const ArrayView& in, index_t offset, index_t length, std::u
         const index_t n = length;
         const char* src = in.data + offset;
         const index_t step = in.strides.back();
-        if (step == static_cast<index_t>(sizeof(T))) {  // memcpy: the input need not be aligned
-            for (index_t x = 0; x < n; ++x) {
-                T v;
-                std::memcpy(&v, src + x * static_cast<index_t>(sizeof(T)), sizeof(T));
-                truth[x] = v != T(0);
-            }
+        // a T* only where the input is aligned (numpy arrays need not be); memcpy elsewhere
+        if (step == static_cast<index_t>(sizeof(T)) && is_aligned<T>(src)) {
+            const T* row = reinterpret_cast<const T*>(src);
+            for (index_t x = 0; x < n; ++x) truth[x] = row[x] != T(0);
         } else {
             for (index_t x = 0; x < n; ++x) {
                 T v;
