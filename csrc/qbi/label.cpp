@@ -26,7 +26,7 @@ struct RowRun {
 
 // A list that is appended to without capacity checks: room for a whole row is made before the
 // row is scanned, and new room is not zero-filled (std::vector does both). It grows by realloc,
-// which remaps large blocks rather than copying them.
+// which may remap a large block instead of copying it.
 template <class T>
 class GrowList {
    public:
@@ -303,7 +303,7 @@ void label_slab(const ArrayView& in, const Rows& rows, const Connectivity& conn,
             });
     };
     // Room for the runs that a sample of rows predicts, a quarter more, made up front: the list
-    // grows if it must, but growing copies it. Room for the most runs the slab could hold
+    // grows if it must, but growing may copy it. Room for the most runs the slab could hold
     // (8 bytes a sample, though untouched unless used) could not be allocated for big slabs
     // where memory is not overcommitted, or beyond the machine's size (25.8 GB for 4.3e9 samples).
     constexpr index_t kProbeRows = 64;

@@ -19,7 +19,8 @@ namespace qbi {
 // GNU libgomp's thread pool does not survive fork(): a child that enters a parallel region after
 // its parent ran one waits for ever for pool threads that were not copied. Whether the parent
 // (or any other library in it) used OpenMP cannot be known, so every forked child runs its teams
-// on threads of its own instead. The flag is set by a fork handler (register_fork_handler).
+// on threads of its own instead. The flag is set by a fork handler that the module registers
+// when it is imported (bindings/module.cpp).
 inline std::atomic<bool> forked_child{false};
 
 inline void mark_forked_child() { forked_child.store(true, std::memory_order_relaxed); }
