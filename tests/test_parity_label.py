@@ -334,6 +334,60 @@ def test_label_output_arrays(dtype, order, assert_same):
     assert_same(out_q, out_s)
 
 
+OUTPUT_LAYOUTS = {
+    "F": lambda shape, dtype: garbage_like(shape, dtype, order="F"),
+    "axes (1, 2, 0) in memory": lambda shape, dtype: garbage_like(
+        (shape[1], shape[2], shape[0]), dtype).transpose(2, 0, 1),
+    "reversed axis 0": lambda shape, dtype: garbage_like(shape, dtype)[::-1],
+    "reversed last axis": lambda shape, dtype: garbage_like(shape, dtype)[:, :, ::-1],
+    "strided last axis": lambda shape, dtype: garbage_like((*shape[:2], 2 * shape[2]),
+                                                          dtype)[:, :, ::2],
+}
+
+
+@pytest.mark.parametrize("layout", OUTPUT_LAYOUTS)
+@pytest.mark.parametrize("k", [1, 3])
+def test_label_numbering_follows_output_layout(layout, k, assert_same):
+    """scipy labels along the output's smallest positive stride (numpy's choice of line axis)
+    and numbers components in that scan order: a Fortran output is numbered along axis 0."""
+    a = random_mask((7, 8, 9), 0.12, seed=3)
+    s = ndi.generate_binary_structure(3, k)
+    out_q, out_s = (OUTPUT_LAYOUTS[layout](a.shape, np.int32) for _ in range(2))
+    assert qnd.label(a, s, out_q) == ndi.label(a, s, out_s) > 10
+    assert_same(out_q, out_s)
+    in_place_q, in_place_s = (OUTPUT_LAYOUTS[layout](a.shape, np.int64) for _ in range(2))
+    for array in (in_place_q, in_place_s):
+        array[...] = a
+    assert qnd.label(in_place_q, s, in_place_q) == ndi.label(in_place_s, s, in_place_s)
+    assert_same(in_place_q, in_place_s)
+    if layout != "strided last axis":  # the layouts that scan along another axis
+        assert not np.array_equal(out_s, ndi.label(a, s)[0])
+
+
+def _comb(teeth: int) -> np.ndarray:
+    """One component with ``teeth`` teeth (a provisional label each in any scan), plus isolated
+    samples that C and Fortran scans meet in different orders."""
+    a = np.zeros((4, 2 * teeth + 3), bool)
+    a[0:2, 0:2 * teeth:2] = True
+    a[1, :2 * teeth] = True
+    a[3, 0] = a[0, -1] = a[3, -2] = True
+    return a
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8"])
+def test_label_fortran_output_too_small_for_provisional_labels(dtype, assert_same):
+    """scipy's Fortran-order scan writes provisional labels into the output; when they overflow
+    its dtype, scipy labels again in C order and casts, so the numbering is C order's."""
+    limit = np.iinfo(dtype).max
+    for teeth, fortran_order in [(limit - 10, True), (limit + 10, False)]:
+        a = _comb(teeth)
+        out_q, out_s = np.zeros(a.shape, dtype, order="F"), np.zeros(a.shape, dtype, order="F")
+        assert qnd.label(a, output=out_q) == ndi.label(a, output=out_s) == 4
+        assert_same(out_q, out_s)
+        c_order = ndi.label(a)[0].astype(dtype)
+        assert np.array_equal(out_s, c_order) is not fortran_order
+
+
 def _isolated(n: int, ndim: int) -> np.ndarray:
     """``n`` isolated foreground samples (n components under any connectivity)."""
     if ndim == 1:

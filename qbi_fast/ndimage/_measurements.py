@@ -49,6 +49,53 @@ def label_structure(input, structure, *, check_symmetry: bool) -> np.ndarray:
     return structure
 
 
+def _scipy_line_axis(strides: tuple[int, ...]) -> int:
+    """The axis scipy's label reads lines along: numpy's ``PyArray_IterAllButAxis`` choice for
+    its output, the first axis of the smallest positive stride, where "smallest" starts from the
+    first non-zero stride but the axis from 0 (a negative first stride keeps axis 0)."""
+    smallest = next((stride for stride in strides if stride != 0), 0)
+    axis = 0
+    for d in range(1, len(strides)):
+        if 0 < strides[d] < smallest:
+            axis, smallest = d, strides[d]
+    return axis
+
+
+def _first_samples(input, structure) -> int:
+    """How many provisional labels scipy's scan makes: foreground samples with no foreground
+    neighbour (under ``structure``) before them in C order."""
+    foreground = input != 0
+    first = foreground.copy()
+    for index in np.argwhere(structure):
+        offset = tuple(int(i) - 1 for i in index)
+        if offset >= (0,) * input.ndim:  # not before the sample in C order
+            continue
+        # first[p] &= ~foreground[p + offset], for every p whose neighbour is inside
+        at = tuple(slice(max(-o, 0), n - max(o, 0)) for o, n in zip(offset, input.shape,
+                                                                       strict=True))
+        neighbour = tuple(slice(max(o, 0), n + min(o, 0)) for o, n in zip(offset, input.shape,
+                                                                             strict=True))
+        first[at] &= ~foreground[neighbour]
+    return int(np.count_nonzero(first))
+
+
+def _scan_order(input, structure, output) -> tuple[int, ...]:
+    """The axis order whose C order is scipy's numbering order for ``output``: every axis in
+    order, then the line axis (C order itself for a C-ordered output). scipy's first pass writes
+    provisional labels into the output; when they overflow its dtype it labels again into a
+    C-ordered int32 array, so a small output dtype can bring back C order."""
+    line = _scipy_line_axis(output.strides)
+    order = (*(d for d in range(input.ndim) if d != line), line)
+    if [d for d in order if input.shape[d] > 1] == [d for d in range(input.ndim)
+                                                     if input.shape[d] > 1]:
+        return tuple(range(input.ndim))
+    if np.iinfo(output.dtype).max <= input.size:
+        scanned_first = _first_samples(input.transpose(order), structure.transpose(order))
+        if scanned_first + 1 > np.iinfo(output.dtype).max:
+            return tuple(range(input.ndim))
+    return order
+
+
 @accepts_dask("label")
 def label(input, structure=None, output=None, *, workers=None):
     """Connected-component labelling; a drop-in for ``scipy.ndimage.label``.
@@ -56,7 +103,9 @@ def label(input, structure=None, output=None, *, workers=None):
     Parameters, defaults, return forms (``(labels, n)``, or ``n`` when ``output`` is an array),
     output dtype rules (int32, or intp from 2**31 - 2 samples on; an array or dtype given as
     ``output``) and exceptions are scipy's, and so is the numbering: components are numbered in
-    the order of their first sample in C order, whatever the memory layout.
+    the order of their first sample in C order, whatever the input's memory layout. (An output
+    array whose smallest positive stride is not along its last axis, e.g. Fortran-ordered, is
+    scanned by scipy with that axis innermost, and numbered in that order; so it is here.)
 
     workers : int or None, keyword-only
         Threads to use; None means :func:`qbi_fast.get_workers`, -1 all CPUs, -2 all but one.
@@ -96,7 +145,9 @@ def label(input, structure=None, output=None, *, workers=None):
     target = output
     if np.may_share_memory(input, output):
         output = np.empty(output.shape, output.dtype)
-    n = _core.label(input, output, np.ascontiguousarray(structure, dtype=np.uint8), n_threads)
+    order = _scan_order(input, structure, target)
+    n = _core.label(input.transpose(order), output.transpose(order),
+                    np.ascontiguousarray(structure.transpose(order), dtype=np.uint8), n_threads)
     if output is not target:
         target[...] = output
     if n > np.iinfo(target.dtype).max:
