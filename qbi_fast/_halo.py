@@ -69,6 +69,18 @@ def _window_halo(length: int, origin: int) -> int:
     return length // 2 + abs(int(origin)) + (1 - length % 2)
 
 
+def _window_halos(lengths, origins, axes: list[int]) -> list[int]:
+    """Per filtered axis (in the order of ``axes``), the samples a window reads beyond a block.
+    With ``axes`` out of order, scipy pairs window lengths, origins and axes differently from
+    function to function (a footprint's axes in increasing order, sizes and origins in the
+    order given, origins unmoved when every axis is filtered): there every axis gets the widest
+    reach of any pairing."""
+    if axes == sorted(axes):
+        return [_window_halo(int(k), o) for k, o in zip(lengths, origins, strict=True)]
+    widest = max(_window_halo(int(k), 0) for k in lengths) + max(abs(int(o)) for o in origins)
+    return [widest] * len(axes)
+
+
 def _gaussian(args, ndim):
     axes = _filtered_axes(args.get("axes"), ndim)
     n = len(axes)
@@ -101,10 +113,7 @@ def _window(args, ndim):
     if len(lengths) != n:
         msg = f"the window has {len(lengths)} axes, the operation filters {n}"
         raise ValueError(msg)
-    origins = _per_axis(args.get("origin", 0), n)
-    halos = [_window_halo(int(k), o) for k, o in zip(lengths, origins, strict=True)]
-    if axes != sorted(axes):  # some filters match window axes to sorted axes: take the widest
-        halos = [max(halos)] * n
+    halos = _window_halos(lengths, _per_axis(args.get("origin", 0), n), axes)
     return _reach(ndim, axes, halos, _per_axis(args.get("mode", "reflect"), n))
 
 
@@ -131,8 +140,7 @@ def _binary(passes: int):
         structure = args.get("structure")
         lengths = [3] * len(axes) if structure is None else list(np.shape(structure))
         origins = _per_axis(args.get("origin", 0), len(axes))
-        halos = [_window_halo(int(k), o) * iterations * passes
-                 for k, o in zip(lengths, origins, strict=True)]
+        halos = [h * iterations * passes for h in _window_halos(lengths, origins, axes)]
         return _reach(ndim, axes, halos, ["reflect"] * len(axes))
     return rule
 

@@ -1155,6 +1155,29 @@ def test_unsorted_axes_with_footprint(assert_same, func, args, kwargs):
     _check_blocked(assert_same, func, x, args, {**kwargs, "axes": (2, 0)}, [(1, 2, 1)])
 
 
+ONE_BY_FIVE = np.ones((1, 5), bool)
+
+
+@pytest.mark.parametrize("origin", [(2, 0), (-2, 0)])
+@pytest.mark.parametrize(("func", "args", "kwargs"), [
+    pytest.param(ndimage.minimum_filter, (), {"footprint": ONE_BY_FIVE}, id="minimum"),
+    pytest.param(ndimage.rank_filter, (1,), {"footprint": ONE_BY_FIVE}, id="rank"),
+    pytest.param(ndimage.median_filter, (), {"size": (1, 5)}, id="median-size"),
+    pytest.param(ndimage.grey_erosion, (), {"footprint": ONE_BY_FIVE}, id="grey-erosion"),
+    *(pytest.param(func, (), {"structure": ONE_BY_FIVE}, id=func.__name__)
+      for func in BINARY_FUNCS),
+])
+def test_unsorted_axes_with_shifted_window(assert_same, func, args, kwargs, origin):
+    """scipy lays a (1, 5) window on axes (2, 0) as 1 along axis 0 and 5 along axis 2, but
+    the origin (2, 0) as 2 along axis 2: a halo of 4 there, more than any pairing in the order
+    given reaches."""
+    x = random_array(SHAPE, "float64", seed=19)
+    if func in BINARY_FUNCS:
+        x = x > 0.4
+    _check_blocked(assert_same, func, x, args, {**kwargs, "axes": (2, 0), "origin": origin},
+                   [(3, 4, 3)])
+
+
 @pytest.mark.parametrize("dtype", ["int16", "float32"])
 def test_zarr_source_wider_than_a_byte(assert_same, tmp_path, dtype):
     x = _volume(dtype)
