@@ -31,6 +31,7 @@ from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 from . import labelling, ndimage, tomo
 from ._dispatch import is_dask_array
 from ._halo import Reach
+from ._validate import new_output_dtype
 from .blocks import Operation, outer_slice
 from .ndimage._measurements import _MAX_SIZES_LABELS, label_structure
 
@@ -72,8 +73,7 @@ def _result_dtype(func, dtype: np.dtype, arguments: dict) -> np.dtype:
     if func in _BINARY:  # scipy ignores a dtype given as output= here
         return np.dtype(bool)
     output = arguments.get("output")
-    # as scipy's: a new output has the input's type in native byte order
-    return np.dtype(dtype).newbyteorder("=") if output is None else np.dtype(output)
+    return new_output_dtype(dtype) if output is None else np.dtype(output)
 
 
 def _merge_short(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:

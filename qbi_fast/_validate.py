@@ -16,6 +16,7 @@ __all__ = [
     "get_output",
     "kernel_dtype",
     "mode_code",
+    "new_output_dtype",
     "normalize_axis_index",
     "normalize_sequence",
     "supported_by_kernels",
@@ -99,12 +100,16 @@ def check_axes(axes, ndim: int) -> tuple[int, ...]:
     return axes
 
 
+def new_output_dtype(dtype) -> np.dtype:
+    """scipy's dtype for a new output of ``dtype`` data: the type of that name, so native byte
+    order, and int64 as numpy's 'l' rather than 'q' (equal, but zarr v3 refuses 'q')."""
+    return np.dtype(np.dtype(dtype).name)
+
+
 def get_output(output, input: np.ndarray) -> np.ndarray:
-    """The array a filter writes: new (for None, a dtype or a dtype name) or the given one.
-    (scipy allocates ``input.dtype.name``, i.e. native byte order; the kernels only see
-    native-order inputs, whose dtype is that already.)"""
+    """The array a filter writes: new (for None, a dtype or a dtype name) or the given one."""
     if output is None:
-        return np.empty(input.shape, dtype=input.dtype)
+        return np.empty(input.shape, dtype=new_output_dtype(input.dtype))
     if isinstance(output, type | np.dtype):
         return np.empty(input.shape, dtype=output)
     if isinstance(output, str):

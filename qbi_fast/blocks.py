@@ -174,7 +174,8 @@ def open_output(out, shape, dtype, block_shape, *, attributes=None):
             import zarr
 
             chunks = tuple(min(b, n) or 1 for b, n in zip(block_shape, shape, strict=True))
-            array = zarr.create_array(store=path, shape=shape, dtype=dtype, chunks=chunks,
+            # by name: zarr refuses numpy's other spellings of a type (int64 as 'q')
+            array = zarr.create_array(store=path, shape=shape, dtype=dtype.name, chunks=chunks,
                                       overwrite=True, fill_value=0)
             if attributes:
                 array.attrs.update(attributes)

@@ -1188,6 +1188,19 @@ def test_zarr_source_wider_than_a_byte(assert_same, tmp_path, dtype):
     assert_same(result, ndimage.median_filter(x, size=3))
 
 
+@pytest.mark.parametrize("char", ["q", "Q"])
+def test_longlong_data_to_zarr(assert_same, tmp_path, char):
+    """numpy spells int64 both 'l' and 'q' (tifffile reads 'q'); zarr takes only 'l'. A new
+    output has scipy's spelling, the type's name, and a zarr output is made from the name."""
+    x = np.arange(120).reshape(4, 5, 6).astype(char)
+    expected = ndi.minimum_filter(x, 3)
+    assert ndimage.minimum_filter(x, 3).dtype.char == expected.dtype.char != char
+    store = str(tmp_path / "a.zarr")
+    blocks.apply(ndimage.minimum_filter, x, size=3, out=store, block_shape=(2, 5, 6))
+    assert_same(zarr.open_array(store, mode="r")[...], expected)
+    blocks.apply(lambda block: block.astype(char), x, halo=0, out=str(tmp_path / "b.zarr"))
+
+
 @pytest.mark.parametrize("kind", ["zlib", "glob"])
 def test_tiffstack_leading_ellipsis(assert_same, tiff_sources, kind):
     x, paths = tiff_sources
