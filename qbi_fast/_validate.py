@@ -52,9 +52,20 @@ def normalize_axis_index(axis, ndim: int):
     return axis + ndim if axis < 0 else axis
 
 
+_C_INT_MAX = 2**31 - 1
+
+
 def as_c_int(value) -> int:
-    """An argument scipy's C layer reads as a C int: integers only, with Python's message."""
-    return operator.index(value)
+    """An argument scipy's C layer reads as a C int: integers only, in range, with Python's
+    messages."""
+    value = operator.index(value)
+    if value > _C_INT_MAX:
+        msg = "signed integer is greater than maximum"
+        raise OverflowError(msg)
+    if value < -_C_INT_MAX - 1:
+        msg = "signed integer is less than minimum"
+        raise OverflowError(msg)
+    return value
 
 
 def as_c_double(value) -> float:

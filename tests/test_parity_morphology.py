@@ -559,12 +559,60 @@ BINARY_MISUSE_CASES = [
     ("axes-duplicate", lambda m: m.binary_erosion(B3, axes=(1, 1))),
     ("axes-out-of-range", lambda m: m.binary_dilation(B3, axes=3)),
     ("axes-float", lambda m: m.binary_erosion(B3, axes=0.5)),
+    # scipy's C layer reads border_value as a C int, origins as integers (not bools)
+    ("border-float", lambda m: m.binary_erosion(B2, border_value=1.0)),
+    ("border-np-float", lambda m: m.binary_dilation(B2, border_value=np.float64(0))),
+    ("border-None", lambda m: m.binary_opening(B2, border_value=None)),
+    ("border-str", lambda m: m.binary_closing(B2, border_value="1")),
+    ("border-too-large", lambda m: m.binary_erosion(B2, border_value=2**31)),
+    ("border-too-small", lambda m: m.binary_dilation(B2, border_value=-(2**31) - 1)),
+    ("border-largest", lambda m: m.binary_erosion(B2, border_value=2**31 - 1)),
+    ("border-bool", lambda m: m.binary_erosion(B2, border_value=True)),
+    ("origin-bool", lambda m: m.binary_erosion(B2, origin=True)),
+    ("origin-np-bool", lambda m: m.binary_opening(B2, origin=np.True_)),
+    ("origin-bool-in-list", lambda m: m.binary_closing(B2, origin=[0, False])),
+    ("origin-bool-dilation", lambda m: m.binary_dilation(B2, origin=[True, 0])),
+    # dtypes scipy's C layer does not read
+    ("input-float16", lambda m: m.binary_erosion(B2.astype(np.float16))),
+    ("input-object", lambda m: m.binary_dilation(B2.astype(object))),
+    ("input-longdouble", lambda m: m.binary_opening(B2.astype(np.longdouble), iterations=2)),
+    ("input-big-endian", lambda m: m.binary_erosion(B2.astype(">f8"), iterations=2)),
 ]
 
 
 @pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in BINARY_MISUSE_CASES])
 def test_binary_misuse_like_scipy(call, assert_same_outcome):
     assert_same_outcome(lambda: call(qnd), lambda: call(ndi))
+
+
+@pytest.mark.parametrize("brute_force", [False, True])
+@pytest.mark.parametrize("op", BINARY_OPS)
+def test_binary_non_bool_mask_after_the_first_pass(op, brute_force, assert_same):
+    """scipy's fast path (brute_force off, structure centre set) reads the mask as int8 after
+    the first pass, where 0.5 and 256 become 0; its brute-force path reads it as given."""
+    a = _binary_inputs((13, 14), "bool", seed=21)
+    for mask in (np.full(a.shape, 0.5), np.where(a, 256, 1).astype(np.int16)):
+        for iterations in (2, 3, -1):
+            expected = getattr(ndi, op)(a, iterations=iterations, mask=mask, border_value=1,
+                                        brute_force=brute_force)
+            assert_same(getattr(qnd, op)(a, iterations=iterations, mask=mask, border_value=1,
+                                         brute_force=brute_force), expected)
+    three = np.zeros(3, bool)
+    ones = qnd.binary_dilation(three, iterations=2, mask=[0.5] * 3, border_value=1,
+                               brute_force=brute_force)
+    assert ones.tolist() == ([True] * 3 if brute_force else [True, False, True])
+
+
+def test_binary_mask_that_is_the_output():
+    """Passes write the output while reading the mask: a mask sharing the output's memory is
+    read as it was when the call began (scipy reads what it has written)."""
+    a = np.array([1, 1, 1, 1, 0], bool)
+    mask = np.array([1, 1, 0, 1, 1], bool)
+    for brute_force in (False, True):
+        shared = mask.copy()
+        qnd.binary_erosion(a, iterations=2, mask=shared, output=shared, brute_force=brute_force)
+        expected = ndi.binary_erosion(a, iterations=2, mask=mask.copy(), brute_force=brute_force)
+        assert shared.tolist() == expected.tolist() == [False, False, True, False, False]
 
 
 def test_binary_read_only_output_raises_like_scipy(assert_same_error):

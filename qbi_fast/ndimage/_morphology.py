@@ -13,7 +13,7 @@ import scipy.ndimage as ndi
 from .. import _core
 from .._dispatch import accepts_dask
 from .._threads import resolve_workers
-from .._validate import check_axes, get_output, kernel_dtype, normalize_sequence
+from .._validate import as_c_int, check_axes, get_output, kernel_dtype, normalize_sequence
 from ._rank import _expand_footprint, _expand_origin
 
 __all__ = ["ball", "binary_closing", "binary_dilation", "binary_erosion", "binary_opening"]
@@ -158,22 +158,34 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
     else:
         output = bool  # scipy ignores a dtype given for output: binary results are bool
     output = target = get_output(output, input)
-    if not kernel_dtype(output.dtype) or (mask is not None and not kernel_dtype(mask.dtype)):
-        return scipy_call()
-    if input.ndim == 0:
-        return scipy_call()
+    if (not kernel_dtype(output.dtype) or not kernel_dtype(input.dtype.newbyteorder("="))
+            or (mask is not None and not kernel_dtype(mask.dtype)) or input.ndim == 0):
+        return scipy_call()  # scipy computes or refuses these (float16: "not supported")
     if not kernel_dtype(input.dtype):
-        input = input != 0  # a sample's C truth value is all the kernels read
+        input = input != 0  # non-native byte order: a sample's truth is all the kernels read
     if np.may_share_memory(input, output):
         output = np.empty(output.shape, output.dtype)
+    if mask is not None and np.may_share_memory(mask, output):
+        mask = mask.copy()  # the passes write the output while they read the mask
     if not output.flags.writeable:
         msg = "output array is read-only."
         raise ValueError(msg)
 
+    # scipy's C layer reads these as C ints (bools refused for origins, not for the value)
+    border_value = as_c_int(border_value)
+    if any(isinstance(o, bool | np.bool_) for o in origins):
+        msg = "an integer is required"
+        raise TypeError(msg)
     origins = [operator.index(o) for o in origins]
     erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert), mask,
                       n_threads)
     changed = erode(input, output)
+    if iterations != 1 and centre and not brute_force and mask is not None \
+            and mask.dtype != bool:
+        # scipy's fast path (centre set, brute_force off) reads the mask as int8 after the
+        # first pass: 0.5 or 256 there mask the sample out
+        erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert),
+                          np.asarray(mask, dtype=np.int8), n_threads)
     if iterations != 1:
         current, spare = output, np.empty(output.shape, output.dtype)
         done = 1
