@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "as_c_double",
     "as_c_int",
+    "as_c_origins",
     "check_axes",
     "check_writeable",
     "get_output",
@@ -66,6 +67,14 @@ def as_c_int(value) -> int:
         msg = "signed integer is less than minimum"
         raise OverflowError(msg)
     return value
+
+
+def as_c_origins(origins) -> list[int]:
+    """Origins as scipy's C layer reads an origin sequence: C ints, and no bools."""
+    if any(isinstance(o, bool | np.bool_) for o in origins):
+        msg = "an integer is required"
+        raise TypeError(msg)
+    return [as_c_int(o) for o in origins]
 
 
 def as_c_double(value) -> float:

@@ -1334,6 +1334,16 @@ MINMAX_MISUSE_CASES = [
     ("origin-float-grey", lambda m: m.grey_dilation(A2, 3, origin=0.5)),
     ("origin-float-opening", lambda m: m.grey_opening(A2, 3, origin=1.5)),
     ("axis-float-1d", lambda m: m.minimum_filter1d(A2, 3, axis=1.0)),
+    ("axis-float-out-of-range-1d", lambda m: m.maximum_filter1d(A1, 3, axis=1.5)),
+    ("axis-huge-1d", lambda m: m.minimum_filter1d(A2, 3, axis=2**40)),
+    # scipy's n-d kernel reads origins as a sequence of integers: bools refused (not by the
+    # 1-d kernel of boxes)
+    ("origin-bool-footprint", lambda m: m.minimum_filter(A1, footprint=[1, 0, 1], origin=True)),
+    ("origin-np-bool-footprint", lambda m: m.maximum_filter(A2, footprint=np.eye(3),
+                                                            origin=np.True_)),
+    ("origin-bool-in-list-grey", lambda m: m.grey_erosion(A2, structure=np.ones((3, 3)),
+                                                          origin=[0, True])),
+    ("origin-bool-box", lambda m: m.minimum_filter(A2, 3, origin=True)),
 ]
 
 # Cases once answered differently from scipy (found by a differential fuzzer).
@@ -1355,6 +1365,16 @@ MINMAX_EDGE_CASES = [
     ("uint64-out-of-range-grey", lambda m: m.grey_erosion(OUT_OF_RANGE, footprint=[[1, 0]],
                                                           output=np.uint64)),
 ]
+
+
+@pytest.mark.parametrize("op", ["grey_erosion", "grey_dilation", "grey_opening", "grey_closing"])
+def test_grey_0d_with_empty_footprint_and_structure(op):
+    """scipy reads outside an all-False footprint given with a structure (a crash on 0-d data);
+    qbi_fast refuses it as it does for n-d data."""
+    for data in (np.array(1.0), np.ones((3, 3))):
+        footprint = np.zeros(data.shape, bool)
+        with pytest.raises(ValueError, match="^footprint has no elements$"):
+            getattr(qnd, op)(data, footprint=footprint, structure=np.full(data.shape, 0.5))
 
 
 @pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in MINMAX_MISUSE_CASES])

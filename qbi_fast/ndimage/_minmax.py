@@ -16,6 +16,7 @@ from .._threads import resolve_workers
 from .._validate import (
     as_c_double,
     as_c_int,
+    as_c_origins,
     check_axes,
     get_output,
     kernel_dtype,
@@ -68,9 +69,10 @@ def _filter_pass(source, destination, footprint, origins, structure, minimum, co
             border = float(np.array(cval).astype(source.dtype))
     if _order_matters(source, code, border, structure is not None):
         return False
+    # scipy's 1-d kernel reads each origin as a C int; its n-d one, an origin sequence
+    origins = [as_c_int(o) for o in origins] if line_kernel else as_c_origins(origins)
     _core.min_max_filter(source, destination, np.ascontiguousarray(footprint, dtype=np.uint8),
-                         [as_c_int(o) for o in origins], structure, minimum, code, cval,
-                         not line_kernel, n_threads)
+                         origins, structure, minimum, code, cval, not line_kernel, n_threads)
     return True
 
 
@@ -106,6 +108,10 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
     if np.iscomplexobj(input):
         msg = "Complex type not supported"
         raise TypeError(msg)
+    if input.ndim == 0 and footprint is not None and not footprint.any():
+        # reached with a structure only; scipy's kernel would read outside the footprint
+        msg = "footprint has no elements"
+        raise ValueError(msg)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
         return scipy_call(scipy_size)
     output = target = get_output(output, input)
@@ -230,14 +236,15 @@ def _min_or_max_filter1d(input, size, axis, output, mode, cval, origin, minimum,
         raise TypeError(msg)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
         return scipy_call()
-    axis = normalize_axis_index(as_c_int(axis), input.ndim)
+    axis = normalize_axis_index(axis, input.ndim)  # then scipy's C layer: an int
     if size < 1:
         msg = "incorrect filter size"
         raise RuntimeError(msg)
     output = get_output(output, input)
     if not kernel_dtype(output.dtype):
         return scipy_call()
-    if not _filter_1d(input, size, axis, output, mode, cval, origin, minimum, n_threads):
+    if not _filter_1d(input, size, as_c_int(axis), output, mode, cval, origin, minimum,
+                      n_threads):
         return scipy_call()
     return output
 

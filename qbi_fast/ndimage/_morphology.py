@@ -13,7 +13,14 @@ import scipy.ndimage as ndi
 from .. import _core
 from .._dispatch import accepts_dask
 from .._threads import resolve_workers
-from .._validate import as_c_int, check_axes, get_output, kernel_dtype, normalize_sequence
+from .._validate import (
+    as_c_int,
+    as_c_origins,
+    check_axes,
+    get_output,
+    kernel_dtype,
+    normalize_sequence,
+)
 from ._rank import _expand_footprint, _expand_origin
 
 __all__ = ["ball", "binary_closing", "binary_dilation", "binary_erosion", "binary_opening"]
@@ -173,10 +180,7 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
 
     # scipy's C layer reads these as C ints (bools refused for origins, not for the value)
     border_value = as_c_int(border_value)
-    if any(isinstance(o, bool | np.bool_) for o in origins):
-        msg = "an integer is required"
-        raise TypeError(msg)
-    origins = [operator.index(o) for o in origins]
+    origins = as_c_origins(origins)
     erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert), mask,
                       n_threads)
     changed = erode(input, output)
