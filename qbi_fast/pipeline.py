@@ -428,10 +428,10 @@ class _Run:
         self.operations = [s.operation() for s in pipeline.local]
         for operation in self.operations:
             operation.prepare(shape)
-        # per local stage, the halo the stages after it read
-        self.later_halos, later = [], Reach.none(len(shape))
+        # per local stage, what the stages after it read: a halo, or whole axes
+        self.later_reaches, later = [], Reach.none(len(shape))
         for operation in reversed(self.operations):
-            self.later_halos.insert(0, later.halo)
+            self.later_reaches.insert(0, later)
             later = later + operation.reach(len(shape))
         reach = pipeline.reach(len(shape))
         block_shape = tuple(block_shape or pipeline.block_shape
@@ -521,13 +521,16 @@ class _Run:
             block, data = item
             self.result.computed.append(("local", block.index))
             # Each stage keeps only what the later stages read: the core widened by their
-            # halos. Later stages then run on less, and a gaussian filters less.
+            # halos (all of an axis a later stage needs whole, such as a wrap mode's). Later
+            # stages then run on less, and a gaussian filters less.
             at = [o.start for o in block.outer]  # where data starts in the source
             for k, (stage, operation) in enumerate(zip(self.pipeline.local, self.operations,
                                                        strict=True)):
-                wanted = [outer_slice(slice(c.start - o.start, c.stop - o.start), h,
-                                      o.stop - o.start) for c, o, h in
-                          zip(block.core, block.outer, self.later_halos[k], strict=True)]
+                later = self.later_reaches[k]
+                wanted = [slice(0, o.stop - o.start) if whole else
+                          outer_slice(slice(c.start - o.start, c.stop - o.start), h,
+                                      o.stop - o.start) for c, o, h, whole in
+                          zip(block.core, block.outer, later.halo, later.whole, strict=True)]
                 inner = tuple(slice(o.start + w.start - a, o.start + w.stop - a)
                               for w, o, a in zip(wanted, block.outer, at, strict=True))
                 place = Block(block.index, block.core,

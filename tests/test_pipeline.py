@@ -132,11 +132,16 @@ def test_region_reads_axes_needed_whole(block_shape):
     columns) reads that axis whole: the region of the whole-array result."""
     x = np.random.default_rng(3).random((20, 4, 16)).astype(np.float32)
     region = (slice(5, 12), slice(1, 3), slice(4, 9))
+    first = Stage("smooth", ndimage.gaussian_filter, sigma=1.0)
     for stage in [Stage("wrap", ndimage.maximum_filter, size=3, mode="wrap"),
                   Stage("grid-wrap", ndimage.median_filter, size=3, mode="grid-wrap"),
                   Stage("rings", tomo.remove_stripe_based_sorting, size=5)]:
         whole = stage.func(x, *stage.args, **stage.kwargs)
         part = Pipeline([stage]).run(x, region=region, block_shape=block_shape)
+        np.testing.assert_array_equal(part.output, whole[region])
+        # after another stage: that stage keeps the whole axis for it too
+        whole = stage.func(first.func(x, **first.kwargs), *stage.args, **stage.kwargs)
+        part = Pipeline([first, stage]).run(x, region=region, block_shape=block_shape)
         np.testing.assert_array_equal(part.output, whole[region])
 
 
