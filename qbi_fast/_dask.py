@@ -28,18 +28,14 @@ import scipy.ndimage as ndi
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-from . import labelling, ndimage, tomo
+from . import labelling, ndimage
 from ._dispatch import is_dask_array
 from ._halo import Reach
-from ._validate import new_output_dtype
 from .blocks import Operation, outer_slice
 from .ndimage._measurements import _MAX_SIZES_LABELS, label_structure
 
 __all__ = ["IMPLEMENTATIONS"]
 
-_SINOGRAM_CLEANERS = {getattr(tomo, name) for name in tomo.__all__ if name.startswith("remove_")}
-_BINARY = {ndimage.binary_erosion, ndimage.binary_dilation, ndimage.binary_opening,
-           ndimage.binary_closing}
 
 
 def _bind(func, args, kwargs) -> tuple[object, dict]:
@@ -63,17 +59,6 @@ def _per_chunk_workers(arguments: dict) -> int:
     """Threads per chunk: 1 unless asked for, as dask runs chunks in parallel."""
     workers = arguments.get("workers")
     return 1 if workers is None else workers
-
-
-def _result_dtype(func, dtype: np.dtype, arguments: dict) -> np.dtype:
-    if func is tomo.detect_stripe:
-        return np.dtype(np.float32)
-    if func in _SINOGRAM_CLEANERS:
-        return np.dtype(np.float64 if dtype.newbyteorder("=") == np.float64 else np.float32)
-    if func in _BINARY:  # scipy ignores a dtype given as output= here
-        return np.dtype(bool)
-    output = arguments.get("output")
-    return new_output_dtype(dtype) if output is None else np.dtype(output)
 
 
 def _merge_short(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
@@ -257,7 +242,7 @@ def local(func, args, kwargs) -> da.Array:
     reach = operation.reach(data.ndim)
     data = data.rechunk(_chunks_for(data, reach))
     split = any(len(chunks) > 1 for chunks in data.chunks)
-    dtype = _result_dtype(func, data.dtype, arguments)
+    dtype = operation.result_dtype(data.dtype, data.shape)
 
     def run(block, mask_block=None, inner=None, overwrite_data=False):
         """The operation on one chunk with its halo; with ``inner``, only the chunk's core."""

@@ -52,7 +52,13 @@ def _filtered_axes(axes, ndim: int) -> list[int]:
     if axes is None:
         return list(range(ndim))
     axes = [axes] if np.ndim(axes) == 0 else list(axes)
-    return [operator.index(a) % ndim for a in axes]
+    filtered = []
+    for axis in axes:
+        axis = operator.index(axis)
+        if not -ndim <= axis < ndim:
+            raise np.exceptions.AxisError(axis, ndim)
+        filtered.append(axis % ndim)
+    return filtered
 
 
 def _reach(ndim: int, axes: list[int], halos, modes) -> Reach:

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import labelling, ndimage
+from . import labelling, ndimage, tomo
 from ._chunk_reads import chunk_reads, regular_chunks
 from ._halo import Reach, reach_of, whole_array_defaults
 from ._threads import resolve_workers
+from ._validate import new_output_dtype
 from .ndimage import label as _label
 from .ndimage._gaussian import gaussian_filter_core
 
@@ -344,6 +345,11 @@ _CORE_ONLY = ((ndimage.gaussian_filter, gaussian_filter_core),)
 _BLOCKED_ARGUMENTS = ("mask",)
 
 
+_SINOGRAM_CLEANERS = {getattr(tomo, name) for name in tomo.__all__ if name.startswith("remove_")}
+_BINARY = {ndimage.binary_erosion, ndimage.binary_dilation, ndimage.binary_opening,
+           ndimage.binary_closing}
+
+
 class Operation:
     """``func(array, *args, **kwargs)`` with the reach it needs: derived for qbi_fast's own
     functions, or given as ``halo`` (an int, or one per axis) for any other function, which must
@@ -373,6 +379,25 @@ class Operation:
         """Whether NaN data makes results depend on samples outside the window (scipy's
         minimum, maximum and rank kernels on NaN), so that blocks cannot reproduce them."""
         return self.halo is None and self.func in _NAN_SENSITIVE
+
+    def result_dtype(self, dtype, shape) -> np.dtype:
+        """The dtype of the result on data of ``dtype`` and ``shape``, without a block: scipy's
+        rules for qbi_fast's functions, else the result on the first sample (none if the data
+        has none), arrays among the arguments cut to it."""
+        func, output = self.func, self.kwargs.get("output")
+        if self.halo is None:
+            if func is tomo.detect_stripe:
+                return np.dtype(np.float32)
+            if func in _SINOGRAM_CLEANERS:
+                return np.dtype(np.float64 if np.dtype(dtype).newbyteorder("=") == np.float64
+                                else np.float32)
+            if func in _BINARY:  # scipy ignores a dtype given as output= here
+                return np.dtype(bool)
+            if func is not _label:
+                return new_output_dtype(dtype) if output is None else np.dtype(output)
+        first = tuple(slice(0, min(n, 1)) for n in shape)
+        sample = np.zeros(tuple(min(n, 1) for n in shape), dtype)
+        return self(sample, Block(0, first, first), 1, split=False).dtype
 
     def reach(self, ndim: int) -> Reach:
         if self.halo is not None:
@@ -596,9 +621,9 @@ def apply(func, source, *args, out=None, block_shape=None, halo=None, workers=No
             bar.update()
     if bar is not None:
         bar.close()
-    if target is None:  # an empty array: no blocks, dtype from the operation on a sample
-        result = operation(np.zeros((1,) * len(shape), source.dtype), None, n_threads)
-        target = open_output(out, shape, result.dtype, block_shape)
+    if target is None:  # an empty array: no blocks
+        target = open_output(out, shape, operation.result_dtype(source.dtype, shape),
+                             block_shape)
     return target
 
 

@@ -498,10 +498,10 @@ class _Run:
             if self.result.output is None:  # every block was done before, or there are none
                 self.result.output = self._stored(os.fspath(self.out)) if record else None
             if self.result.output is None:
-                sample = np.zeros((1,) * len(self.shape), self.source.dtype)
+                dtype = self.source.dtype
                 for operation in self.operations:
-                    sample = operation(sample, None, 1)
-                self.result.output = open_output(self.out, self.out_shape, sample.dtype,
+                    dtype = operation.result_dtype(dtype, self.shape)
+                self.result.output = open_output(self.out, self.out_shape, dtype,
                                                  self.chunk_shape)
         else:
             self._label()

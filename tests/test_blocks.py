@@ -285,6 +285,31 @@ def test_empty_array(assert_same):
     assert result.shape == (0, 5)
 
 
+def test_empty_array_with_mask_and_of_sinograms(assert_same):
+    """No blocks: the result's dtype comes from scipy's rules (or the function on one sample,
+    its arrays cut to it), not from a call that a mask or a sinogram's size would refuse."""
+    empty = np.zeros((0, 9), bool)
+    assert_same(blocks.apply(ndimage.binary_erosion, empty, mask=empty),
+                ndimage.binary_erosion(empty, mask=empty))
+    sinograms = np.zeros((16, 0, 12), np.float32)
+    result = blocks.apply(tomo.remove_stripe_based_sorting, sinograms, size=5)
+    assert result.shape == sinograms.shape
+    assert result.dtype == np.float32
+    mean = blocks.apply(lambda block, mask: np.where(mask, block, 0), empty.astype(np.int16),
+                        halo=0, mask=empty)
+    assert mean.dtype == np.int16
+
+
+@pytest.mark.parametrize(("func", "kwargs"), [
+    (ndimage.maximum_filter1d, {"size": 3, "axis": 0}),
+    (ndimage.gaussian_filter1d, {"sigma": 1.0}),
+    (ndimage.minimum_filter, {"size": 3, "axes": 0}),
+])
+def test_0d_data_with_an_axis(assert_same_error, func, kwargs):
+    x = np.array(1.0)
+    assert_same_error(lambda: blocks.apply(func, x, **kwargs), lambda: func(x, **kwargs))
+
+
 # ---------------------------------------------------------------------------------------------
 # 2. properties
 

@@ -145,6 +145,20 @@ def test_region_reads_axes_needed_whole(block_shape):
         np.testing.assert_array_equal(part.output, whole[region])
 
 
+def test_empty_region():
+    """A region with no samples gives an empty result of the stages' dtype, also for stages
+    with a mask or that clean sinograms (which refuse a one-sample probe)."""
+    rng = np.random.default_rng(4)
+    mask = rng.random((8, 9)) < 0.8
+    erode = Pipeline([Stage("erode", ndimage.binary_erosion, mask=mask)])
+    result = erode.run(rng.random((8, 9)) < 0.5, region=(slice(3, 3),)).output
+    assert (result.shape, result.dtype) == ((0, 9), np.dtype(bool))
+    rings = Pipeline([Stage("smooth", ndimage.median_filter, size=3),
+                      Stage("rings", tomo.remove_stripe_based_sorting, size=5)])
+    result = rings.run(rng.random((16, 3, 12)), region=(slice(0, 0),)).output
+    assert (result.shape, result.dtype) == ((0, 3, 12), np.dtype(np.float64))
+
+
 def test_region_is_a_fraction_of_the_work(foam):
     pipeline = Pipeline([Stage("median", ndimage.median_filter, size=5)])
     volume = np.repeat(foam, 4, axis=0)
