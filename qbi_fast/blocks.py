@@ -82,11 +82,14 @@ class TiffStack:
             self.dtype = np.dtype(tif.pages[0].dtype)
             n_pages = len(tif.pages)
             series = tuple(tif.series[0].shape) if tif.series else ()
-        if len(self.files) == 1 and len(series) == 3 and len(page_shape) == 2 and \
-                series != (n_pages, *page_shape):
-            # e.g. a (Z, Y, 1) volume that tifffile stored as one (Z, Y) page
+        # e.g. a (Z, Y, 1) volume that tifffile stored as one (Z, Y) page, or a (3, Y, X) or
+        # (Z, Y, 3) one stored as one RGB page (tifffile's default for such shapes)
+        if len(self.files) == 1 and ((len(series) == 3 and len(page_shape) == 2
+                                      and series != (n_pages, *page_shape))
+                                     or (n_pages == 1 and len(page_shape) == 3)):
             msg = (f"{self.files[0]}: its pages, {n_pages} of {page_shape}, do not hold its "
-                   f"shape {series} slice by slice; read it with tifffile.imread instead")
+                   f"shape {series} slice by slice; read it with tifffile.imread instead (or "
+                   "write volumes with photometric='minisblack')")
             raise ValueError(msg)
         if len(self.files) == 1:
             self.shape = (n_pages, *page_shape)

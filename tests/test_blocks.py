@@ -774,12 +774,19 @@ def test_relabelled_blocks_in_order():
 
 
 def test_tiff_whose_pages_are_not_its_slices_is_refused(tmp_path):
-    """tifffile stores a (Z, Y, 1) volume as one (Z, Y) page: refused, not read as (1, Z, Y)."""
+    """tifffile stores a (Z, Y, 1) volume as one (Z, Y) page, and by default a (3, Y, X) or a
+    (Z, Y, 3) one as one RGB page: refused, not read as (1, Z, Y) or (1, 3, Y, X)."""
     path = tmp_path / "thin.tif"
     tifffile.imwrite(path, np.arange(12, dtype=np.uint8).reshape(2, 6, 1),
                      photometric="minisblack")
     with pytest.raises(ValueError, match="slice by slice"):
         blocks.apply(ndimage.maximum_filter, str(path), size=3)
+    for shape in [(3, 6, 7), (5, 6, 3)]:
+        rgb = tmp_path / "rgb.tif"
+        tifffile.imwrite(rgb, np.arange(np.prod(shape), dtype=np.uint8).reshape(shape),
+                         photometric="rgb")
+        with pytest.raises(ValueError, match="photometric='minisblack'"):
+            blocks.TiffStack(str(rgb))
     fine = tmp_path / "fine.tif"
     x = np.arange(60, dtype=np.uint8).reshape(3, 4, 5)
     tifffile.imwrite(fine, x, photometric="minisblack")
