@@ -1377,6 +1377,29 @@ def test_grey_0d_with_empty_footprint_and_structure(op):
             getattr(qnd, op)(data, footprint=footprint, structure=np.full(data.shape, 0.5))
 
 
+@pytest.mark.parametrize("mode", ["reflect", "mirror", "nearest", "wrap", "constant",
+                                  "grid-wrap", "grid-mirror", "grid-constant"])
+def test_minmax_windows_longer_than_the_line(mode, assert_same):
+    """A window longer than 2n + 1 on a side of its centre is cut to that (the extended line
+    adds no new value past it), so that even 2**31 samples need no memory: scipy's results."""
+    rng = np.random.default_rng(22)
+    for n in (1, 2, 5):
+        x = (rng.random((3, n)) * 100).astype(np.float32)
+        for size in (2 * n + 3, 4 * n + 4, 7 * n + 8):
+            for origin in (-(size // 2), 0, (size - 1) // 2):
+                for op in ("minimum_filter1d", "maximum_filter1d"):
+                    assert_same(getattr(qnd, op)(x, size, mode=mode, cval=50.0, origin=origin),
+                                getattr(ndi, op)(x, size, mode=mode, cval=50.0, origin=origin))
+                for op in ("minimum_filter", "grey_dilation"):
+                    kwargs = {"size": (1, size), "mode": mode, "cval": 50.0,
+                              "origin": (0, origin)}
+                    assert_same(getattr(qnd, op)(x, **kwargs), getattr(ndi, op)(x, **kwargs))
+    small = np.arange(16.0).reshape(4, 4)
+    assert_same(qnd.minimum_filter(small, 10**5, mode=mode),
+                ndi.minimum_filter(small, 10**5, mode=mode))
+    assert_same(qnd.maximum_filter1d(small[0], 2**31 + 1, mode=mode), np.full(4, 3.0))
+
+
 @pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in MINMAX_MISUSE_CASES])
 def test_minmax_misuse_like_scipy(call, assert_same_outcome):
     assert_same_outcome(lambda: call(qnd), lambda: call(ndi))

@@ -134,7 +134,7 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
             for axis, n, o, m in passes:  # scipy's checks, pass by pass
                 axis = normalize_axis_index(axis, input.ndim)
                 _check_1d(int(n), o, m)
-                box[axis], origins[axis] = int(n), o
+                box[axis], origins[axis] = _shortest_window(int(n), o, input.shape[axis])
             if not output.flags.writeable:
                 msg = "output array is read-only."
                 raise ValueError(msg)
@@ -213,11 +213,26 @@ def _check_1d(size, origin, mode) -> int:
     return mode_code(mode)
 
 
+def _shortest_window(size: int, origin, n: int) -> tuple[int, int]:
+    """``(size, origin)`` of a window with the same minimum and maximum on a line of ``n``
+    samples, at most 2n + 1 long on each side of its centre. Every mode's extension of the line
+    beyond that adds no value the window lacks: it repeats with a period of at most 2n, or
+    repeats an edge sample or cval. (Windows of 2**31 samples would not fit in memory.)"""
+    left = size // 2 + int(origin)  # the centre's place in the window
+    right, cap = size - 1 - left, 2 * n + 1
+    if left <= cap and right <= cap:
+        return size, int(origin)
+    left, right = min(left, cap), min(right, cap)
+    size = left + right + 1
+    return size, left - size // 2
+
+
 def _filter_1d(input, size, axis, output, mode, cval, origin, minimum, n_threads) -> bool:
     """scipy's minimum_filter1d / maximum_filter1d into ``output`` (which may be ``input``);
     False, with nothing written, where the data needs scipy's own order."""
     axis = normalize_axis_index(axis, input.ndim)
     code = _check_1d(size, origin, mode)
+    size, origin = _shortest_window(size, origin, input.shape[axis])
     if not output.flags.writeable:
         msg = "output array is read-only."
         raise ValueError(msg)
