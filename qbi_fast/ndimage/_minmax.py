@@ -213,15 +213,18 @@ def _check_1d(size, origin, mode) -> int:
     return mode_code(mode)
 
 
-def _shortest_window(size: int, origin, n: int) -> tuple[int, int]:
+def _shortest_window(size: int, origin, n: int) -> tuple[int, object]:
     """``(size, origin)`` of a window with the same minimum and maximum on a line of ``n``
     samples, at most 2n + 1 long on each side of its centre. Every mode's extension of the line
     beyond that adds no value the window lacks: it repeats with a period of at most 2n, or
-    repeats an edge sample or cval. (Windows of 2**31 samples would not fit in memory.)"""
+    repeats an edge sample or cval. (Windows of 2**31 samples would not fit in memory.) An
+    origin that is not an integer is left for the kernel call to refuse, as scipy's does."""
+    if not isinstance(origin, int | np.integer):
+        return size, origin
     left = size // 2 + int(origin)  # the centre's place in the window
     right, cap = size - 1 - left, 2 * n + 1
     if left <= cap and right <= cap:
-        return size, int(origin)
+        return size, origin
     left, right = min(left, cap), min(right, cap)
     size = left + right + 1
     return size, left - size // 2

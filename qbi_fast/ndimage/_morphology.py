@@ -291,7 +291,9 @@ _SHARED_DOC = """
     (default: the cross of connectivity 1), ``iterations`` (< 1: until nothing changes),
     ``mask`` (outputs outside it keep the input's value), ``output`` (an array of any real
     dtype; a dtype is ignored, as in scipy, and the result is bool), ``border_value``,
-    ``origin``, ``brute_force`` (accepted, no effect on the result), ``axes``.
+    ``origin``, ``brute_force``, ``axes``. (``brute_force`` changes a result only as in scipy:
+    with a mask that is not bool and ``iterations`` other than 1, scipy's default path reads the
+    mask as int8 after the first pass, so that 0.5 or 256 mask a sample out.)
 
     workers : int or None, keyword-only
         Threads to use; None means :func:`qbi_fast.get_workers`, -1 all CPUs, -2 all but one.
