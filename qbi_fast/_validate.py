@@ -21,6 +21,7 @@ __all__ = [
     "normalize_axis_index",
     "normalize_sequence",
     "supported_by_kernels",
+    "without_zero_strides",
 ]
 
 # scipy's filter boundary codes, as qbi::Mode in csrc/qbi/boundary.hpp. For filters the grid-*
@@ -149,6 +150,13 @@ def check_writeable(output: np.ndarray) -> None:
     if not output.flags.writeable:
         msg = "output array is read-only."
         raise ValueError(msg)
+
+
+def without_zero_strides(array) -> np.ndarray:
+    """``array`` for scipy's footprint kernels, which misread a view that repeats samples
+    through zero strides (a broadcast array): copied then."""
+    array = np.asarray(array)
+    return np.ascontiguousarray(array) if 0 in array.strides and array.size > 1 else array
 
 
 def kernel_dtype(dtype: np.dtype) -> bool:

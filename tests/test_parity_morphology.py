@@ -1400,6 +1400,24 @@ def test_minmax_windows_longer_than_the_line(mode, assert_same):
     assert_same(qnd.maximum_filter1d(small[0], 2**31 + 1, mode=mode), np.full(4, 3.0))
 
 
+@pytest.mark.parametrize(("op", "kwargs"), [
+    ("minimum_filter", {"footprint": [1, 0, 1]}),
+    ("maximum_filter", {"footprint": [1, 1, 0, 1]}),
+    ("grey_erosion", {"structure": [1.0, 0.0, 2.0]}),
+    ("grey_dilation", {"footprint": [1, 0, 1]}),
+    ("median_filter", {"footprint": [1, 0, 1]}),
+    ("rank_filter", {"rank": 0, "footprint": [1, 0, 1]}),
+    ("percentile_filter", {"percentile": 100, "footprint": [1, 0, 1, 1]}),
+])
+def test_broadcast_data_left_to_scipy(op, kwargs, assert_same):
+    """Data only scipy filters (NaN here) in a broadcast view (zero strides), which scipy's
+    footprint kernels misread: scipy's result on a copy."""
+    for value in (np.nan, 5.0):
+        view = np.broadcast_to(np.float64(value), (13,))
+        assert_same(getattr(qnd, op)(view, **kwargs),
+                    getattr(ndi, op)(np.ascontiguousarray(view), **kwargs))
+
+
 @pytest.mark.parametrize("call", [pytest.param(c, id=n) for n, c in MINMAX_MISUSE_CASES])
 def test_minmax_misuse_like_scipy(call, assert_same_outcome):
     assert_same_outcome(lambda: call(qnd), lambda: call(ndi))

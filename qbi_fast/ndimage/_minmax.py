@@ -23,6 +23,7 @@ from .._validate import (
     mode_code,
     normalize_axis_index,
     normalize_sequence,
+    without_zero_strides,
 )
 from ._rank import _expand_footprint, _expand_origin
 
@@ -291,7 +292,7 @@ def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect"
     """Minimum filter; a drop-in for ``scipy.ndimage.minimum_filter``."""
     return _min_or_max_filter(
         input, size, footprint, None, output, mode, cval, origin, True, axes, workers,
-        lambda size: ndi.minimum_filter(input, size, footprint, output, mode, cval, origin,
+        lambda size: ndi.minimum_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin,
                                         axes=axes))
 
 
@@ -301,7 +302,7 @@ def maximum_filter(input, size=None, footprint=None, output=None, mode="reflect"
     """Maximum filter; a drop-in for ``scipy.ndimage.maximum_filter``."""
     return _min_or_max_filter(
         input, size, footprint, None, output, mode, cval, origin, False, axes, workers,
-        lambda size: ndi.maximum_filter(input, size, footprint, output, mode, cval, origin,
+        lambda size: ndi.maximum_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin,
                                         axes=axes))
 
 
@@ -319,7 +320,7 @@ def grey_erosion(input, size=None, footprint=None, structure=None, output=None, 
     _check_grey_arguments(size, footprint, structure)
     return _min_or_max_filter(
         input, size, footprint, structure, output, mode, cval, origin, True, axes, workers,
-        lambda size: ndi.grey_erosion(input, size, footprint, structure, output, mode, cval,
+        lambda size: ndi.grey_erosion(without_zero_strides(input), size, footprint, structure, output, mode, cval,
                                       origin, axes=axes))
 
 
@@ -332,7 +333,7 @@ def grey_dilation(input, size=None, footprint=None, structure=None, output=None,
     given = (footprint, structure, origin)
 
     def scipy_call(size):
-        return ndi.grey_dilation(input, size, given[0], given[1], output, mode, cval, given[2],
+        return ndi.grey_dilation(without_zero_strides(input), size, given[0], given[1], output, mode, cval, given[2],
                                  axes=axes)
 
     if structure is not None:

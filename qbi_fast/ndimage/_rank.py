@@ -20,6 +20,7 @@ from .._validate import (
     kernel_dtype,
     mode_code,
     normalize_sequence,
+    without_zero_strides,
 )
 
 __all__ = ["median_filter", "percentile_filter", "rank_filter"]
@@ -228,7 +229,7 @@ def median_filter(input, size=None, footprint=None, output=None, mode="reflect",
     """
 
     def scipy_filter(size, footprint, output):
-        return ndi.median_filter(input, size, footprint, output, mode, cval, origin, axes=axes)
+        return ndi.median_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin, axes=axes)
 
     return _rank_filter(input, 0, size, footprint, output, mode, cval, origin, "median", axes,
                         workers, scipy_filter)
@@ -243,7 +244,7 @@ def rank_filter(input, rank, size=None, footprint=None, output=None, mode="refle
     rank = operator.index(rank)
 
     def scipy_filter(size, footprint, output):
-        return ndi.rank_filter(input, rank, size, footprint, output, mode, cval, origin,
+        return ndi.rank_filter(without_zero_strides(input), rank, size, footprint, output, mode, cval, origin,
                                axes=axes)
 
     return _rank_filter(input, rank, size, footprint, output, mode, cval, origin, "rank", axes,
@@ -258,7 +259,7 @@ def percentile_filter(input, percentile, size=None, footprint=None, output=None,
     """
 
     def scipy_filter(size, footprint, output):
-        return ndi.percentile_filter(input, percentile, size, footprint, output, mode, cval,
+        return ndi.percentile_filter(without_zero_strides(input), percentile, size, footprint, output, mode, cval,
                                      origin, axes=axes)
 
     return _rank_filter(input, percentile, size, footprint, output, mode, cval, origin,
