@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ndimage, tomo
 
-__all__ = ["Reach", "reach_of", "whole_array_defaults"]
+__all__ = ["Reach", "knows", "reach_of", "whole_array_defaults"]
 
 _WRAP_MODES = {"wrap", "grid-wrap"}
 
@@ -205,6 +205,11 @@ def whole_array_defaults(func, args: tuple, kwargs: dict, shape) -> dict:
         return {}
     bound = inspect.signature(func).bind(None, *args, **kwargs)
     return rule(dict(bound.arguments), tuple(shape))
+
+
+def knows(func) -> bool:
+    """Whether :func:`reach_of` derives ``func``'s reach from its arguments."""
+    return func in _RULES
 
 
 def reach_of(func, args: tuple, kwargs: dict, ndim: int) -> Reach:

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import labelling, ndimage, tomo
 from ._chunk_reads import chunk_reads, regular_chunks
-from ._halo import Reach, reach_of, whole_array_defaults
+from ._halo import Reach, knows, reach_of, whole_array_defaults
 from ._threads import resolve_workers
 from ._validate import new_output_dtype
 from .ndimage import label as _label
@@ -224,9 +224,8 @@ def _effective_block_shape(shape, block_shape, reach: Reach) -> tuple[int, ...]:
     once), are not split."""
     result = []
     for n, b, h, whole in zip(shape, block_shape, reach.halo, reach.whole, strict=True):
-        b = int(b)
-        if b < 1:
-            msg = f"block lengths must be positive; got {tuple(block_shape)}"
+        if not isinstance(b, int | np.integer) or b < 1:
+            msg = f"block lengths must be positive integers; got {tuple(block_shape)}"
             raise ValueError(msg)
         result.append(n if whole or 2 * h + 1 > n else min(b, n))
     return tuple(max(1, b) for b in result)
@@ -368,6 +367,10 @@ class Operation:
             raise TypeError(msg)
         self.func, self.args, self.kwargs, self.halo = func, args, kwargs, halo
         self.name = getattr(func, "__name__", "operation")
+        if halo is not None and (knows(func) or func is _label):
+            msg = (f"halo= is for functions qbi_fast does not know; {self.name}'s halo follows "
+                   "from its arguments (a smaller one would give wrong results)")
+            raise ValueError(msg)
         try:
             self._takes_workers = "workers" in inspect.signature(func).parameters
         except (TypeError, ValueError):  # builtins and ufuncs

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -254,6 +255,9 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
     """``qbi-fast run``: run a TOML pipeline, print its profile, write what was asked for."""
     out = out or sys.stdout
     pipeline = load_pipeline(Path(pipeline_path))  # a file, whatever its extension
+    if (objects_csv or sqlite) and pipeline.label is None:
+        msg = "--objects and --sqlite need a label stage in the pipeline: it has none"
+        raise ValueError(msg)
     profiler = Profiler()
     start = time.perf_counter()
     result = pipeline.run(source, output, block_shape=block_shape, workers=workers,
@@ -280,13 +284,10 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
         profiler.plot().savefig(plot)
         print(f"profile figure written to {plot}", file=out)
     if objects_csv or sqlite:
-        if result.count is None:
-            print("no label stage: there are no objects to write", file=sys.stderr)
-            return 2
         table = result.objects or {"label": np.arange(1, result.count + 1, dtype=np.int64),
                                    "voxels": result.sizes[1:]}
         if objects_csv:
-            if objects_csv.endswith(".parquet"):
+            if objects_csv.lower().endswith(".parquet"):
                 objects.write_parquet(table, objects_csv)
             else:
                 objects.write_csv(table, objects_csv)
@@ -370,10 +371,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(args, run)
-    except (ValueError, TypeError, OSError, KeyError) as error:
-        # A user's mistake (a missing file, bad TOML, an argument an operation refuses) is
-        # reported in one line; QBI_FAST_TRACEBACK=1 shows where it came from.
-        if os.environ.get("QBI_FAST_TRACEBACK"):
+    except (ValueError, TypeError, OSError, KeyError, RuntimeError, IndexError, ArithmeticError,
+            sqlite3.Error) as error:
+        # A user's mistake (a missing file, bad TOML, an argument an operation refuses, which
+        # scipy often answers with RuntimeError, a file that is not a database) is reported in
+        # one line; QBI_FAST_TRACEBACK=1 shows where it came from.
+        if os.environ.get("QBI_FAST_TRACEBACK", "").lower() not in ("", "0", "false", "no"):
             raise
         print(f"qbi-fast {args.command}: error: {type(error).__name__}: {error}",
               file=sys.stderr)
@@ -383,6 +386,8 @@ def main(argv=None) -> int:
 def _dispatch(args, run) -> int:
     if args.command == "run":
         if args.example:
+            if args.pipeline or args.input:
+                run.error("--example takes no PIPELINE.toml or INPUT")
             print(LECTURE_TOML, end="")
             return 0
         if not args.pipeline or not args.input:

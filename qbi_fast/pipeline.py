@@ -380,6 +380,10 @@ class Pipeline:
         self.local = [s for s in self.stages if s.kind == "local"]
         self.label = next((s for s in self.stages if s.kind == "label"), None)
         self.objects = next((s for s in self.stages if s.kind == "objects"), None)
+        if block_shape is not None and not all(isinstance(b, int | np.integer)
+                                               for b in block_shape):
+            msg = f"block_shape must be positive integers; got {list(block_shape)}"
+            raise ValueError(msg)
         self.block_shape = None if block_shape is None else tuple(int(b) for b in block_shape)
 
     def reach(self, ndim: int) -> Reach:

@@ -1036,6 +1036,12 @@ def test_unknown_function_needs_halo(assert_same):
         blocks.apply(ndi.correlate, x, weights, halo=-1)
     with pytest.raises(TypeError, match="callable"):
         blocks.apply("gaussian", x)
+    # qbi_fast's own functions: the halo follows from their arguments, never from halo=
+    for func, args in [(ndimage.gaussian_filter, (3.0,)), (ndimage.label, ())]:
+        with pytest.raises(ValueError, match="halo= is for functions qbi_fast does not know"):
+            blocks.apply(func, x, *args, halo=1)
+    with pytest.raises(ValueError, match="positive integers"):
+        blocks.apply(np.negative, x, halo=0, block_shape=(1.5, 2))
 
 
 @pytest.mark.parametrize("iterations", [0, -1])

@@ -505,16 +505,55 @@ def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros((4, 5, 6), np.float32))
     (tmp_path / "bad.toml").write_text('[[stage]]\nname = "s"\nop = "gaussian_filter"\n')
     (tmp_path / "p.cfg").write_text(SMALL_TOML)  # a pipeline file of another extension
+    gauss = '[[stage]]\nop = "gaussian_filter"\nsigma = 1.0\n'
+    (tmp_path / "mode.toml").write_text(gauss + 'mode = "bogus"\n')  # scipy: RuntimeError
+    (tmp_path / "halo.toml").write_text(gauss + "halo = 1\n")
+    (tmp_path / "blocks.toml").write_text("[pipeline]\nblock_shape = [4.5, 4, 4]\n" + gauss)
+    (tmp_path / "g.toml").write_text(gauss)
+    (tmp_path / "l.toml").write_text('[[stage]]\nop = "label"\n')
+    (tmp_path / "not.sqlite").write_text("not a database, but text " * 100)
+    x = str(tmp_path / "x.npy")
     for argv, message in [
-        (["run", str(tmp_path / "missing.toml"), str(tmp_path / "x.npy")], "FileNotFoundError"),
-        (["run", str(tmp_path / "bad.toml"), str(tmp_path / "x.npy")], "sigma"),
+        (["run", str(tmp_path / "missing.toml"), x], "FileNotFoundError"),
+        (["run", str(tmp_path / "bad.toml"), x], "sigma"),
         (["run", str(tmp_path / "p.cfg"), str(tmp_path / "missing.npy")], "missing.npy"),
+        (["run", str(tmp_path / "mode.toml"), x], "RuntimeError: boundary mode not supported"),
+        (["run", str(tmp_path / "halo.toml"), x], "halo= is for functions qbi_fast does not"),
+        (["run", str(tmp_path / "blocks.toml"), x], "block_shape must be positive integers"),
+        (["run", str(tmp_path / "g.toml"), x, "-o", str(tmp_path / "o.npy"), "--objects",
+          str(tmp_path / "o.csv")], "need a label stage"),
+        (["run", str(tmp_path / "l.toml"), x, "--sqlite", str(tmp_path / "not.sqlite")],
+         "DatabaseError"),
     ]:
         assert main([*argv, "--no-progress"]) == 1
         err = capsys.readouterr().err
         assert message in err
         assert "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.npy").exists()  # refused before running
+
+
+@pytest.mark.parametrize("value", ["", "0", "no"])
+def test_cli_traceback_only_when_asked(tmp_path, capsys, monkeypatch, value):
+    np.save(tmp_path / "x.npy", np.zeros((4, 5, 6), np.float32))
+    (tmp_path / "p.toml").write_text('[[stage]]\nop = "gaussian_filter"\nsigma = 1.0\nmode = "x"\n')
+    argv = ["run", str(tmp_path / "p.toml"), str(tmp_path / "x.npy"), "--no-progress"]
+    monkeypatch.setenv("QBI_FAST_TRACEBACK", value)
+    assert main(argv) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    monkeypatch.setenv("QBI_FAST_TRACEBACK", "1")
+    with pytest.raises(RuntimeError):
+        main(argv)
+
+
+def test_cli_objects_parquet_by_extension_in_any_case(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    np.save(tmp_path / "x.npy", np.random.default_rng(5).random((6, 7, 8)) < 0.3)
+    (tmp_path / "l.toml").write_text('[[stage]]\nop = "label"\n')
+    table = tmp_path / "objects.PARQUET"
+    assert main(["run", str(tmp_path / "l.toml"), str(tmp_path / "x.npy"), "--objects",
+                 str(table), "--no-progress"]) == 0
+    assert table.read_bytes()[:4] == b"PAR1"
 
 
 def test_cli_fresh_run_is_not_called_resumed(tmp_path):
@@ -534,6 +573,9 @@ def test_cli_run_example_and_usage(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["run", "only.toml"])
     assert "required" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--example", "extra.toml"])
+    assert "--example takes no" in capsys.readouterr().err
     help_text = subprocess.run([sys.executable, "-m", "qbi_fast", "run", "--help"],
                                capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     assert "resumed" in help_text
