@@ -1002,9 +1002,54 @@ def test_noise_free_sinogram_is_refused_as_by_algotom(name):
     assert str(ours.value) == str(theirs.value)
 
 
-def test_filtering_sigma_must_be_finite():
-    with pytest.raises(ValueError, match="sigma must be a finite number"):
-        tomo.remove_stripe_based_filtering(_sinogram((91, 64), seed=30), sigma=np.nan)
+def test_filtering_sigma_must_be_a_number():
+    x = _sinogram((91, 64), seed=30)
+    with pytest.raises(ValueError, match="sigma must be a number"):
+        tomo.remove_stripe_based_filtering(x, sigma=np.nan)
+    # an infinite sigma is a window of ones in Fourier space, as in algotom
+    np.testing.assert_allclose(tomo.remove_stripe_based_filtering(x, sigma=np.inf),
+                               removal.remove_stripe_based_filtering(x, sigma=np.inf),
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "keyword"), [("remove_large_stripe", "norm"),
+                                               ("remove_dead_stripe", "residual")])
+def test_only_true_switches_on(name, keyword, assert_same):
+    """As algotom's ``if norm is True`` and ``if residual is True``."""
+    func, x = getattr(tomo, name), _sinogram((91, 64), seed=31)
+    for value in ("no", 1, np.True_):
+        assert_same(func(x, **{keyword: value}), func(x, **{keyword: False}))
+    assert not np.array_equal(func(x, **{keyword: True}), func(x, **{keyword: False}))
+
+
+def test_dead_stripe_finds_none_without_noise():
+    """No noise to measure dead columns against: algotom divides 0 by 0 and finds none, then
+    refuses in its residual large-stripe step (above) or returns the sinogram unchanged. In a
+    stack the other sinograms are cleaned."""
+    constant = np.full((64, 40), 0.5, np.float32)
+    np.testing.assert_array_equal(tomo.remove_dead_stripe(constant, residual=False), constant)
+    x = _sinogram((64, 40), seed=32)
+    stack = np.stack([x, constant], axis=1)
+    cleaned = tomo.remove_dead_stripe(stack, residual=False)
+    np.testing.assert_array_equal(cleaned[:, 0], tomo.remove_dead_stripe(x, residual=False))
+    np.testing.assert_array_equal(cleaned[:, 1], constant)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = removal.remove_dead_stripe(x, smooth_strength=1)  # nothing to smooth
+    np.testing.assert_allclose(tomo.remove_dead_stripe(x, smooth_strength=1), expected,
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["remove_stripe_based_sorting", "remove_stripe_based_filtering"])
+def test_out_overlapping_the_input(name):
+    """``out`` sharing memory with the input without being it: as if from a copy. (Sorting
+    works through a stack in slabs of rows; 7 MB make several.)"""
+    shape = (180, 24, 400)
+    buffer = np.random.default_rng(33).uniform(0.2, 0.9, np.prod(shape) + 400).astype(np.float32)
+    source, out = buffer[:-400].reshape(shape), buffer[400:].reshape(shape)
+    expected = _run(name, source.copy())
+    _run(name, source, out=out)
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_workers_and_out_are_keyword_only():

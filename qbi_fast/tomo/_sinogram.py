@@ -67,6 +67,12 @@ class Sinograms:
                 raise ValueError(msg)
             self.given_out = out
             self.out = out[:, None, :] if out.ndim == 2 else out
+            if np.may_share_memory(self.out, self.data) and not (
+                    self.out.__array_interface__["data"] == self.data.__array_interface__["data"]
+                    and self.out.strides == self.data.strides):
+                # out overlaps the input without being it: results would overwrite samples
+                # still to be read
+                self.data = self.data.copy()
 
     def destination(self) -> np.ndarray:
         """A C-contiguous array for the result: ``out`` itself where possible. Only for a

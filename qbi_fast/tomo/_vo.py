@@ -209,12 +209,12 @@ def _dead(data, snr, size, residual, smooth_strength, n_threads):
     difference = np.sum(np.abs(data - smooth), axis=0)
     background = median_along_columns(difference, size, n_threads)
     mean_level = np.mean(np.abs(background), axis=1)
-    if (mean_level == 0).any():  # algotom's check and message: no noise to measure against
-        msg = ("The method doesn't work on noise-free data. If you apply the method on "
-               "simulated data, please add noise!")
-        raise ValueError(msg)
+    # Where the background is all zero algotom divides 0 by 0, and finds no stripe in the NaN
+    noisy = mean_level != 0
     background = np.where(background == 0.0, mean_level[:, None], background)
-    stripes = _detect_rows(difference / background, snr)
+    stripes = np.zeros(difference.shape, bool)
+    if noisy.any():
+        stripes[noisy] = _detect_rows(difference[noisy] / background[noisy], snr)
     stripes[:, :2] = False
     stripes[:, -2:] = False
     result = _interpolate_columns(data, stripes)
@@ -231,7 +231,8 @@ _COMMON_DOC = """
     sinogram : array_like
         One sinogram (angles, columns) or a projection stack (angles, rows, columns), cleaned
         sinogram by sinogram (``stack[:, m, :]``). float64 is processed in float64, every other
-        real dtype in float32 (as algotom does). NaN or infinity raise ValueError.
+        real dtype in float32 (as algotom does, except that its remove_dead_stripe subtracts
+        integer data in its own type, which wraps). NaN or infinity raise ValueError.
     workers : int or None, keyword-only
         Threads to use (None: :func:`qbi_fast.get_workers`). The result does not depend on it.
     out : ndarray, optional, keyword-only
@@ -269,8 +270,8 @@ def remove_stripe_based_filtering(sinogram, sigma=3, size=21, dim=1, sort=True, 
     """
     n_threads = resolve_workers(workers)
     size, dim = positive_int(size, "size"), window_dim(dim)
-    if not np.isfinite(sigma):  # it would fill the low-pass part with NaN
-        msg = f"sigma must be a finite number; got {sigma}"
+    if np.isnan(sigma):  # it would fill the low-pass part with NaN (inf: a window of ones)
+        msg = f"sigma must be a number; got {sigma}"
         raise ValueError(msg)
     sinos = Sinograms(sinogram, out)
     # as algotom's `if sort is True`: True itself sorts, any other value does not
@@ -306,7 +307,7 @@ def remove_large_stripe(sinogram, snr=3.0, size=51, drop_ratio=0.1, norm=True, *
     n_threads = resolve_workers(workers)
     size = positive_int(size, "size")
     sinos = Sinograms(sinogram, out)
-    return sinos.finish(_large(sinos.data, snr, size, drop_ratio, bool(norm), n_threads))
+    return sinos.finish(_large(sinos.data, snr, size, drop_ratio, norm is True, n_threads))
 
 
 @accepts_dask("local")
@@ -322,7 +323,7 @@ def remove_dead_stripe(sinogram, snr=3.0, size=51, residual=True, smooth_strengt
     size = positive_int(size, "size")
     smooth_strength = positive_int(smooth_strength, "smooth_strength")
     sinos = Sinograms(sinogram, out)
-    return sinos.finish(_dead(sinos.data, snr, size, bool(residual), smooth_strength, n_threads))
+    return sinos.finish(_dead(sinos.data, snr, size, residual is True, smooth_strength, n_threads))
 
 
 @accepts_dask("local")
