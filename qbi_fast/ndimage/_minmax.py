@@ -292,8 +292,8 @@ def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect"
     """Minimum filter; a drop-in for ``scipy.ndimage.minimum_filter``."""
     return _min_or_max_filter(
         input, size, footprint, None, output, mode, cval, origin, True, axes, workers,
-        lambda size: ndi.minimum_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin,
-                                        axes=axes))
+        lambda size: ndi.minimum_filter(without_zero_strides(input), size, footprint, output,
+                                        mode, cval, origin, axes=axes))
 
 
 @accepts_dask("local")
@@ -302,8 +302,8 @@ def maximum_filter(input, size=None, footprint=None, output=None, mode="reflect"
     """Maximum filter; a drop-in for ``scipy.ndimage.maximum_filter``."""
     return _min_or_max_filter(
         input, size, footprint, None, output, mode, cval, origin, False, axes, workers,
-        lambda size: ndi.maximum_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin,
-                                        axes=axes))
+        lambda size: ndi.maximum_filter(without_zero_strides(input), size, footprint, output,
+                                        mode, cval, origin, axes=axes))
 
 
 def _check_grey_arguments(size, footprint, structure):
@@ -320,8 +320,8 @@ def grey_erosion(input, size=None, footprint=None, structure=None, output=None, 
     _check_grey_arguments(size, footprint, structure)
     return _min_or_max_filter(
         input, size, footprint, structure, output, mode, cval, origin, True, axes, workers,
-        lambda size: ndi.grey_erosion(without_zero_strides(input), size, footprint, structure, output, mode, cval,
-                                      origin, axes=axes))
+        lambda size: ndi.grey_erosion(without_zero_strides(input), size, footprint, structure,
+                                      output, mode, cval, origin, axes=axes))
 
 
 @accepts_dask("local")
@@ -333,8 +333,8 @@ def grey_dilation(input, size=None, footprint=None, structure=None, output=None,
     given = (footprint, structure, origin)
 
     def scipy_call(size):
-        return ndi.grey_dilation(without_zero_strides(input), size, given[0], given[1], output, mode, cval, given[2],
-                                 axes=axes)
+        return ndi.grey_dilation(without_zero_strides(input), size, given[0], given[1], output,
+                                 mode, cval, given[2], axes=axes)
 
     if structure is not None:
         structure = np.asarray(structure)

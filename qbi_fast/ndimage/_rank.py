@@ -229,7 +229,8 @@ def median_filter(input, size=None, footprint=None, output=None, mode="reflect",
     """
 
     def scipy_filter(size, footprint, output):
-        return ndi.median_filter(without_zero_strides(input), size, footprint, output, mode, cval, origin, axes=axes)
+        return ndi.median_filter(without_zero_strides(input), size, footprint, output, mode, cval,
+                                 origin, axes=axes)
 
     return _rank_filter(input, 0, size, footprint, output, mode, cval, origin, "median", axes,
                         workers, scipy_filter)
@@ -244,8 +245,8 @@ def rank_filter(input, rank, size=None, footprint=None, output=None, mode="refle
     rank = operator.index(rank)
 
     def scipy_filter(size, footprint, output):
-        return ndi.rank_filter(without_zero_strides(input), rank, size, footprint, output, mode, cval, origin,
-                               axes=axes)
+        return ndi.rank_filter(without_zero_strides(input), rank, size, footprint, output, mode,
+                               cval, origin, axes=axes)
 
     return _rank_filter(input, rank, size, footprint, output, mode, cval, origin, "rank", axes,
                         workers, scipy_filter)
@@ -259,8 +260,8 @@ def percentile_filter(input, percentile, size=None, footprint=None, output=None,
     """
 
     def scipy_filter(size, footprint, output):
-        return ndi.percentile_filter(without_zero_strides(input), percentile, size, footprint, output, mode, cval,
-                                     origin, axes=axes)
+        return ndi.percentile_filter(without_zero_strides(input), percentile, size, footprint,
+                                     output, mode, cval, origin, axes=axes)
 
     return _rank_filter(input, percentile, size, footprint, output, mode, cval, origin,
                         "percentile", axes, workers, scipy_filter)
