@@ -31,6 +31,7 @@ from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 from . import labelling, ndimage
 from ._dispatch import is_dask_array
 from ._halo import Reach
+from ._validate import new_output_dtype
 from .blocks import Operation, outer_slice
 from .ndimage._measurements import _MAX_SIZES_LABELS, label_structure
 
@@ -111,7 +112,7 @@ def _spans(chunks: tuple[int, ...], halo: int, n: int) -> list:
 def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     """One chunk's result: its span assembled from the pieces (one copy), and ``run`` on it for
     the core (``inner``), free to filter the span in place (nothing else holds it)."""
-    spans = [np.empty(shape, dtype.newbyteorder("=")) for dtype in dtypes]
+    spans = [np.empty(shape, new_output_dtype(dtype)) for dtype in dtypes]  # native order
     for where, *blocks in pieces:
         for span, block in zip(spans, blocks, strict=True):
             span[where] = block

@@ -1237,6 +1237,10 @@ def test_longlong_data_to_zarr(assert_same, tmp_path, char):
     blocks.apply(ndimage.minimum_filter, x, size=3, out=store, block_shape=(2, 5, 6))
     assert_same(zarr.open_array(store, mode="r")[...], expected)
     blocks.apply(lambda block: block.astype(char), x, halo=0, out=str(tmp_path / "b.zarr"))
+    da = pytest.importorskip("dask.array")
+    chunked = ndimage.gaussian_filter(da.from_array(x, chunks=2), 1.0)
+    computed = chunked.compute(scheduler="sync")
+    assert computed.dtype.char == chunked.dtype.char == ndimage.gaussian_filter(x, 1.0).dtype.char
 
 
 @pytest.mark.parametrize("kind", ["zlib", "glob"])
