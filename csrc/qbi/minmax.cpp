@@ -96,9 +96,28 @@ T shifted(T v, T s) {
     }
 }
 
+// Writes one row of picked values to the output, cast as scipy casts its double result. Chosen
+// at run time by the output's dtype, so that the filter below is compiled once per input type
+// rather than once per pair of input and output types (which took minutes to compile).
+template <class R>
+using RowWriter = void (*)(const R* values, index_t length, char* dst, index_t step);
+
+template <class R, class O>
+void write_row(const R* values, index_t length, char* dst, index_t step) {
+    for (index_t x = 0; x < length; ++x) {
+        const O v = cast_from_double<O>(static_cast<double>(values[x]));
+        std::memcpy(dst + x * step, &v, sizeof(O));
+    }
+}
+
+template <class R>
+RowWriter<R> row_writer(DType out) {
+    return visit_dtype(out, [](auto tag) -> RowWriter<R> { return write_row<R, decltype(tag)>; });
+}
+
 // The tiles of the output, each from a padded copy of the input in W (the input's type T, or
 // double), picked into R values: W for flat footprints, double with structure values.
-template <class P, class W, class R, class T, class O>
+template <class P, class W, class R, class T>
 void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp,
                   const double* structure, Mode mode, W fill, int n_threads) {
     const std::size_t ndim = in.shape.size();
@@ -111,16 +130,12 @@ void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp
     const index_t out_step = out.strides.back();
     const bool box = !structure && std::all_of(fp.mask.begin(), fp.mask.end(),
                                                [](std::uint8_t m) { return m != 0; });
-    // writes core row r of a tile from values_of(r), cast as scipy casts its double result
+    const RowWriter<R> write = row_writer<R>(out.dtype);
+    // writes core row r of a tile from values_of(r)
     const auto store = [&](const Tile& tl, auto&& values_of) {
         std::size_t r = 0;
         for_each_core_row(tl, out, [&](index_t, index_t target, index_t length) {
-            const auto* values = values_of(r++);
-            char* dst = out.data + target;
-            for (index_t x = 0; x < length; ++x) {
-                const O v = cast_from_double<O>(static_cast<double>(values[x]));
-                std::memcpy(dst + x * out_step, &v, sizeof(O));
-            }
+            write(values_of(r++), length, out.data + target, out_step);
         });
     };
     parallel_ranges(grid.total, threads, [&](index_t begin, index_t end) {
@@ -137,10 +152,13 @@ void filter_tiles(const ArrayView& in, const ArrayView& out, const Footprint& fp
             for_each_core_row(tl, out, [&](index_t padded, index_t, index_t) {
                 row_start.push_back(padded);
             });
-            if (box) {
-                reduce_box<P>(tile, tl, fp.shape, run, prefix);
-                store(tl, [&](std::size_t r) { return tile.data() + row_start[r]; });
-                continue;
+            // (R differs from W only with structure values, which never make a box)
+            if constexpr (std::is_same_v<W, R>) {
+                if (box) {
+                    reduce_box<P>(tile, tl, fp.shape, run, prefix);
+                    store(tl, [&](std::size_t r) { return tile.data() + row_start[r]; });
+                    continue;
+                }
             }
             result.assign(row_start.size() * static_cast<std::size_t>(width),
                           P::template identity<R>());
@@ -214,29 +232,26 @@ void min_max_filter(const ArrayView& in, const ArrayView& out, const Footprint& 
     if (in.size() == 0) return;
     visit_dtype(in.dtype, [&](auto in_tag) {
         using T = decltype(in_tag);
-        visit_dtype(out.dtype, [&](auto out_tag) {
-            using O = decltype(out_tag);
-            const auto run = [&](auto pick) {
-                using P = decltype(pick);
-                const double border = cval_in_input_type
-                                          ? static_cast<double>(cast_from_double<T>(cval))
-                                          : cval;
-                // 64-bit integers compare as scipy compares them, rounded to double; other
-                // types in their own width where the border value is one of theirs
-                constexpr bool wide = std::is_integral_v<T> && sizeof(T) == 8;
-                if (structure)
-                    filter_tiles<P, T, double, T, O>(in, out, footprint, structure, mode,
-                                                     cast_from_double<T>(border), n_threads);
-                else if (!wide && (mode != Mode::Constant || fits<T>(border)))
-                    filter_tiles<P, T, T, T, O>(in, out, footprint, nullptr, mode,
-                                                static_cast<T>(border), n_threads);
-                else
-                    filter_tiles<P, double, double, T, O>(in, out, footprint, nullptr, mode,
-                                                          border, n_threads);
-            };
-            if (minimum) run(Pick<true>{});
-            else run(Pick<false>{});
-        });
+        const auto run = [&](auto pick) {
+            using P = decltype(pick);
+            const double border = cval_in_input_type
+                                      ? static_cast<double>(cast_from_double<T>(cval))
+                                      : cval;
+            // 64-bit integers compare as scipy compares them, rounded to double; other
+            // types in their own width where the border value is one of theirs
+            constexpr bool wide = std::is_integral_v<T> && sizeof(T) == 8;
+            if (structure)
+                filter_tiles<P, T, double, T>(in, out, footprint, structure, mode,
+                                              cast_from_double<T>(border), n_threads);
+            else if (!wide && (mode != Mode::Constant || fits<T>(border)))
+                filter_tiles<P, T, T, T>(in, out, footprint, nullptr, mode, static_cast<T>(border),
+                                         n_threads);
+            else
+                filter_tiles<P, double, double, T>(in, out, footprint, nullptr, mode, border,
+                                                   n_threads);
+        };
+        if (minimum) run(Pick<true>{});
+        else run(Pick<false>{});
     });
 }
 
