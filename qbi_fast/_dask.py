@@ -210,7 +210,11 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
 
 def _refuse_destination(arguments: dict) -> None:
     output = arguments.get("output")
-    if arguments.get("out") is not None or isinstance(output, np.ndarray) or is_dask_array(output):
+    if arguments.get("out") is not None:  # ring cleaners: their dtype follows the input's
+        msg = ("on a dask array the result is a new lazy dask array: give no out=, and store "
+               "the result with dask.array.store or to_zarr")
+        raise TypeError(msg)
+    if isinstance(output, np.ndarray) or is_dask_array(output):
         msg = ("on a dask array the result is a new lazy dask array: give output= a dtype, not "
                "an array, and store the result with dask.array.store or to_zarr")
         raise TypeError(msg)

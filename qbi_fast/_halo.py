@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ndimage, tomo
+from ._pointwise import invert, threshold
 
 __all__ = ["Reach", "knows", "reach_of", "whole_array_defaults"]
 
@@ -162,7 +163,14 @@ def _profiles(args, ndim):
     return Reach((0,) * ndim, (False,) * (ndim - 1) + (True,))
 
 
+def _pointwise(args, ndim):
+    """A function of each sample alone."""
+    return Reach.none(ndim)
+
+
 _RULES = {
+    invert: _pointwise,
+    threshold: _pointwise,
     ndimage.gaussian_filter: _gaussian,
     ndimage.gaussian_filter1d: _gaussian1d,
     ndimage.median_filter: _window,

@@ -38,6 +38,7 @@ import numpy as np
 from . import labelling, ndimage, tomo
 from ._chunk_reads import chunk_reads, regular_chunks
 from ._halo import Reach, knows, reach_of, whole_array_defaults
+from ._pointwise import invert, threshold
 from ._threads import resolve_workers
 from ._validate import new_output_dtype
 from .ndimage import label as _label
@@ -367,7 +368,9 @@ class Operation:
             raise TypeError(msg)
         self.func, self.args, self.kwargs, self.halo = func, args, kwargs, halo
         self.name = getattr(func, "__name__", "operation")
-        if halo is not None and (knows(func) or func is _label):
+        # (any halo is enough for a function of each sample alone: those take one)
+        if halo is not None and (knows(func) or func is _label) and func not in (invert,
+                                                                                 threshold):
             msg = (f"halo= is for functions qbi_fast does not know; {self.name}'s halo follows "
                    "from its arguments (a smaller one would give wrong results)")
             raise ValueError(msg)
@@ -391,7 +394,7 @@ class Operation:
         rules for qbi_fast's functions, else the result on the first sample (none if the data
         has none), arrays among the arguments cut to it."""
         func, output = self.func, self.kwargs.get("output")
-        if self.halo is None:
+        if self.halo is None and func not in (invert, threshold):  # those two: probed
             if func is tomo.detect_stripe:
                 return np.dtype(np.float32)
             if func in _SINOGRAM_CLEANERS:

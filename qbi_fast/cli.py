@@ -6,6 +6,7 @@ stage; ``config`` shows the build."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -258,6 +259,8 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
     if (objects_csv or sqlite) and pipeline.label is None:
         msg = "--objects and --sqlite need a label stage in the pipeline: it has none"
         raise ValueError(msg)
+    _check_report_paths(profile_json=profile_json, plot=plot, objects=objects_csv,
+                        sqlite=sqlite)
     profiler = Profiler()
     start = time.perf_counter()
     result = pipeline.run(source, output, block_shape=block_shape, workers=workers,
@@ -265,13 +268,15 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
     wall = time.perf_counter() - start
     array = result.output
     skipped = result.blocks * (2 if pipeline.label else 1) - len(result.computed)
-    print(f"{source}: {tuple(array.shape)} -> {output or '(memory)'} {np.dtype(array.dtype)}, "
-          f"{result.blocks} blocks, {wall:.2f} s"
-          + (f" (resumed: {skipped} block steps were already done)" if skipped else ""), file=out)
+    # Every file is written before anything is printed: a reader that closes the pipe early
+    # (`| head`) must not cost the results.
+    lines = [f"{source}: {tuple(array.shape)} -> {output or '(memory)'} "
+             f"{np.dtype(array.dtype)}, {result.blocks} blocks, {wall:.2f} s"
+             + (f" (resumed: {skipped} block steps were already done)" if skipped else "")]
     if result.count is not None:
-        print(f"{result.count} objects; mean {result.sizes[1:].mean() if result.count else 0:.1f}"
-              " voxels per object", file=out)
-    print(profiler.table(), file=out)
+        lines.append(f"{result.count} objects; mean "
+                     f"{result.sizes[1:].mean() if result.count else 0:.1f} voxels per object")
+    lines.append(profiler.table())
     if profile_json:
         report = {"pipeline": os.fspath(pipeline_path), "input": os.fspath(source),
                   "output": output, "shape": list(array.shape), "blocks": result.blocks,
@@ -279,10 +284,10 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
                   "workers": resolve_workers(workers), **profiler.to_dict()}
         with open(profile_json, "w") as f:
             json.dump(report, f, indent=1)
-        print(f"profile written to {profile_json}", file=out)
+        lines.append(f"profile written to {profile_json}")
     if plot:
         profiler.plot().savefig(plot)
-        print(f"profile figure written to {plot}", file=out)
+        lines.append(f"profile figure written to {plot}")
     if objects_csv or sqlite:
         table = result.objects or {"label": np.arange(1, result.count + 1, dtype=np.int64),
                                    "voxels": result.sizes[1:]}
@@ -291,12 +296,35 @@ def run_pipeline(pipeline_path: str, source: str, output: str | None, block_shap
                 objects.write_parquet(table, objects_csv)
             else:
                 objects.write_csv(table, objects_csv)
-            print(f"{result.count} objects written to {objects_csv}", file=out)
+            lines.append(f"{result.count} objects written to {objects_csv}")
         if sqlite:
             name = sample or sample_name(source)
             objects.write_sqlite(table, sqlite, sample=name)
-            print(f"{result.count} objects of sample {name!r} written to {sqlite}", file=out)
+            lines.append(f"{result.count} objects of sample {name!r} written to {sqlite}")
+    if output is None:
+        lines.append("no --output given: the result was not saved")
+    print("\n".join(lines), file=out)
     return 0
+
+
+def _check_report_paths(**paths) -> None:
+    """Refuse, before a long run, report files that could not be written after it: a folder
+    that does not exist, an object table in a format that is not CSV or Parquet."""
+    for option, path in paths.items():
+        if path is None:
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            msg = f"--{option.replace('_', '-')} {path}: folder {folder} does not exist"
+            raise FileNotFoundError(msg)
+    table = paths.get("objects")
+    if table is not None and not table.lower().endswith((".csv", ".parquet")):
+        msg = f"--objects {table}: the table is written as .csv or .parquet; name it so"
+        raise ValueError(msg)
+    database = paths.get("sqlite")
+    if database is not None and os.path.exists(database):  # a database, or sqlite3 says why not
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            db.execute("PRAGMA schema_version")
 
 
 def main(argv=None) -> int:
@@ -371,6 +399,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(args, run)
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`); every file was written before the
+        # printing. Stop quietly, as other command-line tools do, without a second error when
+        # Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, OSError, KeyError, RuntimeError, IndexError, ArithmeticError,
             sqlite3.Error) as error:
         # A user's mistake (a missing file, bad TOML, an argument an operation refuses, which
@@ -378,7 +412,8 @@ def main(argv=None) -> int:
         # one line; QBI_FAST_TRACEBACK=1 shows where it came from.
         if os.environ.get("QBI_FAST_TRACEBACK", "").lower() not in ("", "0", "false", "no"):
             raise
-        print(f"qbi-fast {args.command}: error: {type(error).__name__}: {error}",
+        where = "".join(f" ({note})" for note in getattr(error, "__notes__", ()))
+        print(f"qbi-fast {args.command}: error: {type(error).__name__}: {error}{where}",
               file=sys.stderr)
         return 1
 

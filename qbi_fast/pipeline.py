@@ -42,7 +42,6 @@ import math
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +49,7 @@ import numpy as np
 from . import labelling, ndimage, objects, tomo
 from ._chunk_reads import regular_chunks
 from ._halo import Reach
+from ._pointwise import invert, threshold
 from ._threads import resolve_workers
 from .blocks import (
     Block,
@@ -71,49 +71,16 @@ __all__ = ["LECTURE_TOML", "OPERATIONS", "Pipeline", "PipelineResult", "Stage", 
            "lecture_pipeline", "load_pipeline", "threshold"]
 
 
-def _split_rows(func: Callable, x: np.ndarray, workers) -> np.ndarray:
-    """``func`` of each sample, computed on slabs of the first axis by ``workers`` threads
-    (numpy releases the GIL in its loops)."""
-    n = resolve_workers(workers)
-    if x.ndim == 0 or n == 1 or x.size < (1 << 20):
-        return func(x)
-    first = func(x[:1])
-    result = np.empty(x.shape, first.dtype)
-    bounds = np.linspace(0, x.shape[0], min(n, x.shape[0]) + 1).astype(int)
-
-    def part(i):
-        result[bounds[i]:bounds[i + 1]] = func(x[bounds[i]:bounds[i + 1]])
-
-    with ThreadPoolExecutor(len(bounds) - 1) as pool:
-        list(pool.map(part, range(len(bounds) - 1)))
-    return result
-
-
-def invert(input, maximum=None, *, workers=None):
-    """``1 - input / maximum``: the image as its complement in [0, 1]. ``maximum`` defaults to
-    the largest value of an integer dtype and to 1 for floats. float64 stays float64, everything
-    else becomes float32."""
-    x = np.asarray(input)
-    if x.dtype.kind not in "iuf":
-        msg = f"invert needs a real numeric array; got dtype {x.dtype}"
-        raise TypeError(msg)
-    dtype = np.float64 if x.dtype == np.float64 else np.float32
-    if maximum is None:
-        maximum = np.iinfo(x.dtype).max if x.dtype.kind in "iu" else 1
-    scale = dtype(maximum)
-
-    def complement(a):
-        result = np.divide(a, scale, dtype=dtype)
-        return np.subtract(dtype(1), result, out=result)
-
-    return _split_rows(complement, x, workers)
-
-
-def threshold(input, value, above=True, *, workers=None):
-    """``input > value`` (or ``input < value`` with ``above=False``), as bool. One thread:
-    the comparison runs at memory speed already (``workers`` is accepted for uniformity)."""
-    x = np.asarray(input)
-    return x > value if above else x < value
+@contextlib.contextmanager
+def _named_errors(stage):
+    """An error raised by a stage's operation keeps its type and message (scipy's, often) and
+    gains a note naming the stage, so that a long pipeline's user knows where to look."""
+    try:
+        yield
+    except Exception as error:
+        if hasattr(error, "add_note"):  # Python 3.11 on
+            error.add_note(f"in stage {stage.name!r}")
+        raise
 
 
 def _objects_stage(labels):
@@ -128,7 +95,6 @@ OPERATIONS: dict[str, Callable] = {name: getattr(ndimage, name) for name in ndim
 OPERATIONS.update({name: getattr(tomo, name) for name in tomo.__all__
                    if name.startswith("remove_")})
 OPERATIONS.update({"invert": invert, "threshold": threshold, "objects": _objects_stage})
-_PER_SAMPLE = (invert, threshold)
 
 
 @dataclass
@@ -150,7 +116,7 @@ class Stage:
                 raise ValueError(msg)
             func = OPERATIONS[func]
         self.name, self.func, self.args, self.kwargs = str(name), func, args, kwargs
-        self.halo = 0 if func in _PER_SAMPLE and halo is None else halo
+        self.halo = halo
         try:
             signature = inspect.signature(func)
         except (TypeError, ValueError):  # a callable without a signature: its call will tell
@@ -430,8 +396,10 @@ class _Run:
         self.source = open_array(source)
         self.shape = shape = tuple(self.source.shape)
         self.operations = [s.operation() for s in pipeline.local]
-        for operation in self.operations:
-            operation.prepare(shape)
+        for stage, operation in zip(pipeline.local, self.operations, strict=True):
+            with _named_errors(stage):  # the checks a halo needs come first: name their stage
+                operation.prepare(shape)
+                operation.reach(len(shape))
         # per local stage, what the stages after it read: a halo, or whole axes
         self.later_reaches, later = [], Reach.none(len(shape))
         for operation in reversed(self.operations):
@@ -539,7 +507,7 @@ class _Run:
                               for w, o, a in zip(wanted, block.outer, at, strict=True))
                 place = Block(block.index, block.core,
                               tuple(slice(a, a + n) for a, n in zip(at, data.shape, strict=True)))
-                with self.profiler.stage(stage.name):
+                with self.profiler.stage(stage.name), _named_errors(stage):
                     data = operation(data, place, self.n_threads, split=len(self.blocks) > 1,
                                      inner=inner)
                 at = [o.start + w.start for w, o in zip(wanted, block.outer, strict=True)]
@@ -576,7 +544,7 @@ class _Run:
                 provisional = open_output(path, shape, self.label_dtype, self.chunk_shape)
 
         def consume(block, core):
-            with self.profiler.stage(label.name):
+            with self.profiler.stage(label.name), _named_errors(label):
                 chunk = labelling.label_chunk(core, block.offset, shape, structure,
                                               workers=label.kwargs.get("workers",
                                                                        self.n_threads))
@@ -691,8 +659,15 @@ def load_pipeline(source) -> Pipeline:
     if isinstance(source, os.PathLike) or (isinstance(source, str) and source.endswith(".toml")
                                            and "\n" not in source):
         with open(source, "rb") as f:
-            text = f.read().decode()
-    spec = tomllib.loads(text)
+            raw = f.read()
+        try:
+            text = raw.decode()
+            spec = tomllib.loads(text)
+        except ValueError as error:  # not UTF-8 (a volume given first, say) or not TOML
+            msg = f"{os.fspath(source)} is not a TOML pipeline: {error}"
+            raise ValueError(msg) from None
+    else:
+        spec = tomllib.loads(text)
     unknown = set(spec) - {"pipeline", "stage"}
     if unknown:
         msg = f"unknown TOML tables {sorted(unknown)}; expected [pipeline] and [[stage]]"

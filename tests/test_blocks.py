@@ -214,10 +214,25 @@ def test_binary_axes(assert_same):
                                                   "iterations": 2})
 
 
+@pytest.mark.parametrize("halo", [None, 0, 2])
+def test_pipeline_pointwise_functions_in_blocks(halo):
+    """invert and threshold need no halo= (the error asked for one), and still take one."""
+    x = np.random.default_rng(8).integers(0, 256, (9, 10, 11), dtype=np.uint8)
+    inverted = blocks.apply(pipeline.invert, x, block_shape=(4, 5, 6), halo=halo)
+    np.testing.assert_array_equal(inverted, pipeline.invert(x))
+    assert inverted.dtype == np.float32
+    above = blocks.apply(pipeline.threshold, x, 100, block_shape=(4, 5, 6), halo=halo)
+    np.testing.assert_array_equal(above, x > 100)
+    below = blocks.apply(pipeline.threshold, x[:0], 100, above=False, halo=halo)
+    assert below.dtype == bool
+    assert below.shape == (0, 10, 11)
+
+
 def test_every_rule_is_tested():
     """Each function with a halo rule appears among the cases of this file."""
     tested = {p.values[0] for p in MODE_CASES} | set(BINARY_FUNCS)
     tested |= {getattr(tomo, name) for name in TOMO_FUNCS} | {tomo.detect_stripe}
+    tested |= {pipeline.invert, pipeline.threshold}
     assert set(_RULES) <= tested
 
 

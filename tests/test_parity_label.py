@@ -388,6 +388,22 @@ def test_label_fortran_output_too_small_for_provisional_labels(dtype, assert_sam
         assert np.array_equal(out_s, c_order) is not fortran_order
 
 
+@pytest.mark.parametrize("dtype", ["int8", "uint8"])
+def test_label_fortran_output_provisional_labels_at_the_limit(dtype, assert_same):
+    """Around the exact count where scipy's provisional labels no longer fit the dtype (one
+    more label than the largest value), teeth by teeth: both numberings occur, and each
+    equals scipy's."""
+    limit = np.iinfo(dtype).max
+    orders = set()
+    for teeth in range(limit - 6, limit + 2):
+        a = _comb(teeth)
+        out_q, out_s = np.zeros(a.shape, dtype, order="F"), np.zeros(a.shape, dtype, order="F")
+        assert qnd.label(a, output=out_q) == ndi.label(a, output=out_s)
+        assert_same(out_q, out_s)
+        orders.add(np.array_equal(out_s, ndi.label(a)[0].astype(dtype)))
+    assert orders == {True, False}
+
+
 def _isolated(n: int, ndim: int) -> np.ndarray:
     """``n`` isolated foreground samples (n components under any connectivity)."""
     if ndim == 1:
@@ -733,6 +749,22 @@ def test_find_objects_hand_made(dtype):
         negative = -np.abs(a.astype(np.int64)).astype(dtype)
         same_boxes(qnd.find_objects(negative), ndi.find_objects(negative))
         same_boxes(qnd.find_objects(negative, 4), ndi.find_objects(negative, 4))
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_find_objects_runs_the_kernel(dtype, monkeypatch):
+    """Integer label images, max_label given or not, are boxed by the compiled kernel (in
+    parallel), not handed to scipy: results would be the same, the time not."""
+    a = _hand_made(dtype)
+    expected = {max_label: ndi.find_objects(a, max_label) for max_label in (0, 3, 20)}
+
+    def refuse(*args, **kwargs):
+        msg = "handed to scipy"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(qnd._measurements.ndi, "find_objects", refuse)
+    for max_label, boxes in expected.items():
+        same_boxes(qnd.find_objects(a, max_label), boxes)
 
 
 def test_find_objects_leaves_garbage_collection_as_it_was():

@@ -512,6 +512,7 @@ def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
     (tmp_path / "g.toml").write_text(gauss)
     (tmp_path / "l.toml").write_text('[[stage]]\nop = "label"\n')
     (tmp_path / "not.sqlite").write_text("not a database, but text " * 100)
+    (tmp_path / "yes.toml").write_text('[[stage]]\nop = "threshold"\nvalue = 0\nabove = "yes"\n')
     x = str(tmp_path / "x.npy")
     for argv, message in [
         (["run", str(tmp_path / "missing.toml"), x], "FileNotFoundError"),
@@ -524,6 +525,16 @@ def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
           str(tmp_path / "o.csv")], "need a label stage"),
         (["run", str(tmp_path / "l.toml"), x, "--sqlite", str(tmp_path / "not.sqlite")],
          "DatabaseError"),
+        # refused before the run: a folder that is not there, a table format that is not ours
+        (["run", str(tmp_path / "l.toml"), x, "-o", str(tmp_path / "o.npy"), "--sqlite",
+          str(tmp_path / "nowhere" / "s.sqlite")], "nowhere does not exist"),
+        (["run", str(tmp_path / "l.toml"), x, "-o", str(tmp_path / "o.npy"), "--objects",
+          str(tmp_path / "o.xlsx")], "written as .csv or .parquet"),
+        (["run", str(tmp_path / "g.toml"), x, "-o", str(tmp_path / "o.npy"), "--profile",
+          str(tmp_path / "nowhere" / "p.json")], "nowhere does not exist"),
+        # the volume given first: not "UnicodeDecodeError" alone
+        (["run", x, str(tmp_path / "g.toml")], "x.npy is not a TOML pipeline"),
+        (["run", str(tmp_path / "yes.toml"), x], "above must be true or false"),
     ]:
         assert main([*argv, "--no-progress"]) == 1
         err = capsys.readouterr().err
@@ -531,6 +542,39 @@ def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
         assert "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.npy").exists()  # refused before running
+
+
+def test_cli_names_the_stage_an_operation_error_came_from(tmp_path, capsys):
+    """scipy's error for a 2-d argument on a 3-d volume, with the stage that gave it."""
+    np.save(tmp_path / "x.npy", np.zeros((4, 5, 6), np.float32))
+    (tmp_path / "p.toml").write_text('[[stage]]\nname = "smooth"\nop = "gaussian_filter"\n'
+                                     'sigma = 1.0\n[[stage]]\nname = "wide"\n'
+                                     'op = "median_filter"\nsize = [3, 3]\n')
+    assert main(["run", str(tmp_path / "p.toml"), str(tmp_path / "x.npy"), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "RuntimeError: sequence argument must have length equal to input rank" in err
+    assert err.rstrip().endswith("(in stage 'wide')")
+    structure = '[[stage]]\nname = "pores"\nop = "label"\nstructure = { ones = [3, 3] }\n'
+    (tmp_path / "l.toml").write_text(structure)
+    assert main(["run", str(tmp_path / "l.toml"), str(tmp_path / "x.npy"), "--no-progress"]) == 1
+    assert "(in stage 'pores')" in capsys.readouterr().err
+
+
+def test_cli_output_closed_early_keeps_the_files(tmp_path):
+    """`qbi-fast run ... | head -1`: the files are written before the summary is printed, and
+    the closed pipe ends the command quietly."""
+    np.save(tmp_path / "x.npy", np.random.default_rng(3).random((6, 7, 8)) < 0.3)
+    (tmp_path / "l.toml").write_text('[[stage]]\nop = "label"\n')
+    command = [sys.executable, "-m", "qbi_fast", "run", str(tmp_path / "l.toml"),
+               str(tmp_path / "x.npy"), "--objects", str(tmp_path / "o.csv"), "--no-progress"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=tmp_path) as process:
+        process.stdout.close()  # the reader goes away before anything is printed
+        err = process.stderr.read().decode()
+        process.wait()
+    assert "Error" not in err, err
+    assert "Traceback" not in err, err
+    assert (tmp_path / "o.csv").read_text().startswith("label,voxels")
 
 
 @pytest.mark.parametrize("value", ["", "0", "no"])
