@@ -62,3 +62,23 @@ def test_gaussian_simpleitk(benchmark, timed, all_workers, volume, sigma, method
     _group(benchmark, volume, sigma, f"SimpleITK {method}", n)
     result = timed(f)
     assert result.GetSize() == volume.shape[::-1]
+
+
+@pytest.fixture(scope="module")
+def colour_image():
+    """A (2000, 2000, 3) float32 image, channels last: lines along the 3-sample axis, and
+    lines whose most contiguous neighbours are only 3."""
+    return np.random.default_rng(0).random((2000, 2000, 3), dtype=np.float32)
+
+
+@pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
+def test_gaussian_channels_last(benchmark, timed, all_workers, colour_image, impl):
+    benchmark.group = "gaussian float32 (2000, 2000, 3) sigma=2"
+    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
+    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
+                                shape=list(colour_image.shape))
+    if impl == "scipy":
+        result = timed(lambda: ndi.gaussian_filter(colour_image, 2.0), rounds=3)
+    else:
+        result = timed(lambda: qndi.gaussian_filter(colour_image, 2.0, workers=workers))
+    assert result.dtype == np.float32

@@ -392,6 +392,37 @@ def test_gaussian_input_layouts(dtype, layout, assert_same):
             assert_same(actual, expected)
 
 
+# Lines along a short axis, or lines whose most contiguous neighbours are few (the channels of
+# a (Y, X, 3) image), are filtered side by side along a wider dimension further apart in memory.
+NARROW_LAYOUTS = {
+    "channels-last": lambda: random_array((40, 37, 3), "float32", seed=5),
+    "channels-first-F": lambda: np.asfortranarray(random_array((3, 40, 37), "float32", seed=6)),
+    "narrow-view": lambda: random_array((12, 40, 37), "float64", seed=7)[:, :, 2:7],
+    "narrow-strided-view": lambda: random_array((12, 40, 37), "int16", seed=8)[:, ::3, ::9],
+    "short-rows": lambda: random_array((70, 9), "uint8", seed=9),
+    "short-rows-transposed": lambda: random_array((9, 70), "float32", seed=10).T,
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layout", list(NARROW_LAYOUTS))
+def test_gaussian_narrow_contiguous_axis(layout, mode, assert_same):
+    a = NARROW_LAYOUTS[layout]()
+    for sigma, order in [(1.0, 0), ((2.0, 0.7, 1.5)[: a.ndim], 1), (6.0, 0)]:
+        expected = ndi.gaussian_filter(a, sigma, order=order, mode=mode, cval=0.5)
+        for workers in (1, 3):
+            actual = qnd.gaussian_filter(a, sigma, order=order, mode=mode, cval=0.5,
+                                         workers=workers)
+            assert_same(actual, expected)
+        out = garbage_like(a.shape[::-1], np.float64).T
+        qnd.gaussian_filter(a, sigma, order=order, mode=mode, cval=0.5, output=out)
+        assert_same(out, ndi.gaussian_filter(a, sigma, order=order, mode=mode, cval=0.5,
+                                             output=np.float64))
+        for axis in range(a.ndim):
+            assert_same(qnd.gaussian_filter1d(a, 2.5, axis, order, mode=mode),
+                        ndi.gaussian_filter1d(a, 2.5, axis, order, mode=mode))
+
+
 OUTPUT_LAYOUTS = {
     "F-order": lambda shape, dt: np.asfortranarray(garbage_like(shape, dt)),
     "strided": lambda shape, dt: garbage_like((shape[0] * 2, shape[1] * 3), dt)[::2, 1::3],

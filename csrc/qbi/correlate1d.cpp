@@ -25,6 +25,9 @@ constexpr index_t kBandBytes = 256 * 1024;
 constexpr index_t kMinBandRows = 32;
 // Lane counts are multiples of this (the widest strip); block rows start 64-byte aligned.
 constexpr index_t kLaneQuantum = 8;
+// Lines shorter than this are filtered side by side rather than one at a time, even from far
+// apart in memory: the vectorised loop along a line handles 16 outputs at a time.
+constexpr index_t kShortLine = 32;
 constexpr std::size_t kAlign = 64;
 
 // Explicit vectors of doubles: left to itself the compiler vectorises across the taps instead of
@@ -223,14 +226,27 @@ LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
     }
     // Lines that neighbour each other along a dimension more contiguous than the axis are
     // filtered side by side (vectorised across them); otherwise one line at a time, read in one
-    // sweep and vectorised along itself.
-    auto best = plan.outer.end();
-    index_t best_stride = std::abs(plan.in_step);
-    for (auto it = plan.outer.begin(); it != plan.outer.end(); ++it) {
-        if (std::abs(it->in_stride) < best_stride) {
-            best_stride = std::abs(it->in_stride);
-            best = it;
+    // sweep and vectorised along itself. A side-by-side dimension of fewer lanes than a strip
+    // (the 3 channels of a (Y, X, 3) image) would leave the vectors idle, and lines too short
+    // to vectorise along (the channel axis itself) would be filtered one by one: then the
+    // lines are taken side by side along the most contiguous dimension that fills strips,
+    // gathered from further apart.
+    const auto most_contiguous = [&](index_t below, index_t min_size) {
+        auto best = plan.outer.end();
+        index_t best_stride = below;
+        for (auto it = plan.outer.begin(); it != plan.outer.end(); ++it) {
+            if (it->size >= min_size && std::abs(it->in_stride) < best_stride) {
+                best_stride = std::abs(it->in_stride);
+                best = it;
+            }
         }
+        return best;
+    };
+    auto best = most_contiguous(std::abs(plan.in_step), 1);
+    if ((best == plan.outer.end() && plan.n < kShortLine) ||
+        (best != plan.outer.end() && best->size < kLaneQuantum)) {
+        const auto wide = most_contiguous(std::numeric_limits<index_t>::max(), kLaneQuantum);
+        if (wide != plan.outer.end()) best = wide;
     }
     if (best != plan.outer.end()) {
         plan.batch = *best;
