@@ -189,6 +189,36 @@ def test_binary_structures_iterations_borders(op, name, assert_same):
     assert_same(a, before)  # the input is left alone
 
 
+# Data whose last axis is short (the channels of an image): the kernels run on the axes in
+# another order, with a long axis last.
+SHORT_LAST_AXIS = {
+    "channels-last": lambda: blobs((20, 31, 3), density=0.6, seed=3),
+    "short-rows-2d": lambda: blobs((40, 5), density=0.6, seed=4),
+    "narrow-view": lambda: blobs((9, 30, 40), density=0.5, seed=5)[:, :, 3:10],
+    "strided-narrow-view": lambda: blobs((9, 60, 20), density=0.5, seed=6)[:, ::2, ::5],
+}
+
+
+@pytest.mark.parametrize("layout", list(SHORT_LAST_AXIS))
+@pytest.mark.parametrize("op", BINARY_OPS)
+def test_binary_short_last_axis(op, layout, assert_same):
+    a = SHORT_LAST_AXIS[layout]()
+    rng = np.random.default_rng(7)
+    mask = rng.random(a.shape) < 0.8
+    asymmetric = _random_structure((3, 2, 3)[-a.ndim:], 0.6, seed=8)
+    asymmetric[tuple(n // 2 for n in asymmetric.shape)] = True
+    cases = [{}, {"structure": np.ones((3,) * a.ndim, bool), "border_value": 1},
+             {"structure": asymmetric, "origin": (1, 0, -1)[-a.ndim:]},
+             {"structure": qnd.ball(1) if a.ndim == 3 else disk(1), "iterations": 2},
+             {"iterations": 0, "mask": mask}]
+    for kwargs in cases:
+        if "mask" in kwargs and op not in ("binary_erosion", "binary_dilation"):
+            continue
+        expected = binary_reference(op, a, **kwargs)
+        for workers in (1, 2):
+            assert_same(getattr(qnd, op)(a, workers=workers, **kwargs), expected)
+
+
 def _balls_with_margin():
     """Balls (or an ellipsoid's, a segment's shape) centred in a box with an all-false margin."""
     centre = np.zeros((3, 3, 3), bool)

@@ -93,8 +93,33 @@ def _as_3d(array, ndim, swap):
     return view.swapaxes(0, 1) if swap else view
 
 
-def _pass_for(structure, origins, ndim, border_value, invert, mask, n_threads):
-    """erode(source, destination) -> changed: one pass of the kernel that suits the structure."""
+# The kernels work along rows of the last axis; a last axis shorter than this leaves them a few
+# samples per row (the channels of a (Y, X, 3) image).
+_SHORT_ROW = 16
+
+
+def _long_rows_order(shape, strides):
+    """An order of the axes whose last axis is long, for data whose last axis is short: the
+    most contiguous axis of at least _SHORT_ROW samples goes last. None if no such need."""
+    if len(shape) < 2 or shape[-1] >= _SHORT_ROW:
+        return None
+    long = [d for d in range(len(shape) - 1) if shape[d] >= _SHORT_ROW]
+    if not long:
+        return None
+    row = min(long, key=lambda d: abs(strides[d]))
+    return (*(d for d in range(len(shape)) if d != row), row)
+
+
+def _pass_for(structure, origins, ndim, border_value, invert, mask, n_threads, order=None):
+    """erode(source, destination) -> changed: one pass of the kernel that suits the structure,
+    run on the axes in ``order`` (an erosion does not depend on the order of the axes, if the
+    structure, origins and mask follow it)."""
+    if order is not None:
+        base = _pass_for(structure.transpose(order), [origins[d] for d in order], ndim,
+                         border_value, invert, None if mask is None else mask.transpose(order),
+                         n_threads)
+        return lambda source, destination: base(source.transpose(order),
+                                                destination.transpose(order))
     params = _separable_3d(structure, origins, ndim, n_threads)
     if params is None:
         structure_u8 = np.ascontiguousarray(structure, dtype=np.uint8)
@@ -181,15 +206,16 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
     # scipy's C layer reads these as C ints (bools refused for origins, not for the value)
     border_value = as_c_int(border_value)
     origins = as_c_origins(origins)
+    order = _long_rows_order(input.shape, input.strides)
     erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert), mask,
-                      n_threads)
+                      n_threads, order)
     changed = erode(input, output)
     if iterations != 1 and centre and not brute_force and mask is not None \
             and mask.dtype != bool:
         # scipy's fast path (centre set, brute_force off) reads the mask as int8 after the
         # first pass: 0.5 or 256 there mask the sample out
         erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert),
-                          np.asarray(mask, dtype=np.int8), n_threads)
+                          np.asarray(mask, dtype=np.int8), n_threads, order)
     if iterations != 1:
         current, spare = output, np.empty(output.shape, output.dtype)
         done = 1
