@@ -292,8 +292,7 @@ def label(func, args, kwargs):
     workers = _per_chunk_workers(arguments)
     if data.ndim == 0 or data.size == 0:
         whole = dask.delayed(func, pure=True)(data, structure, dtype, workers=workers)
-        return (da.from_delayed(whole[0], data.shape, dtype=dtype),
-                da.from_delayed(whole[1], (), dtype=np.intp))
+        return (da.from_delayed(whole[0], data.shape, dtype=dtype), _lazy_count(whole[1]))
     blocks = data.to_delayed()
     labelled, parts = [], []
     for index, offset, _ in _chunk_offsets(data):
@@ -308,7 +307,14 @@ def label(func, args, kwargs):
     grid = np.empty(data.numblocks, object)
     for k, (index, _, _) in enumerate(_chunk_offsets(data)):
         grid[index] = parts[k]
-    return da.block(grid.tolist()), da.from_delayed(count, (), dtype=np.intp)
+    return da.block(grid.tolist()), _lazy_count(count)
+
+
+def _lazy_count(count) -> da.Array:
+    """A delayed Python int as the 0-d intp dask array it is declared to be (a bare int
+    computed from it had no ``.item()``, so ``int(n)`` failed)."""
+    return da.from_delayed(dask.delayed(np.asarray, pure=True)(count, np.intp), (),
+                           dtype=np.intp)
 
 
 def _boxes_of_chunk(block, offset, max_label: int, workers) -> np.ndarray:

@@ -34,6 +34,7 @@ How it runs:
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import inspect
 import io
@@ -453,6 +454,12 @@ class _Run:
             return None
         import zarr
 
+        # A kill during a chunk's write leaves zarr's temporary file (the chunk's name plus
+        # .<uuid>.partial) beside the chunk; the chunk is written again, so the store ends as an
+        # uninterrupted run's only without it.
+        for leftover in glob.glob(os.path.join(glob.escape(path), "**", "*.partial"),
+                                  recursive=True):
+            os.remove(leftover)
         return zarr.open_array(path, mode="r+")
 
     def execute(self) -> PipelineResult:

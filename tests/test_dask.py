@@ -660,9 +660,11 @@ def _check_label(x, structure=None, chunkings=(), output=None, expected_dtype=np
         assert count.shape == (), where
         assert labels.shape == x.shape, where
         assert labels.dtype == expected_dtype, where
+        assert int(count) == n, where  # a 0-d array converts as numpy's do
         labels, count = _compute(labels, count)
         assert labels.dtype == expected_dtype, where
         assert labels.dtype == expected.dtype, where
+        assert np.asarray(count).dtype == np.intp, where
         assert int(count) == n, where
         np.testing.assert_array_equal(labels, expected, err_msg=where)
 
@@ -716,6 +718,23 @@ def test_label_output_too_small(output, shape, chunks):
     with pytest.raises(RuntimeError, match="insufficient bit-depth"):
         _compute(labels)
     assert int(_compute(count)) == ndi.label(x)[1]
+
+
+@pytest.mark.parametrize("output", [np.int8, np.uint8])
+def test_label_output_at_its_limit(output):
+    """As many components as the dtype's largest value fit; one more raises, as scipy."""
+    limit = int(np.iinfo(output).max)
+    for n in (limit, limit + 1):
+        x = np.zeros(2 * n, bool)
+        x[::2] = True
+        labels, count = ndimage.label(da.from_array(x, 64), output=output)
+        if n == limit:
+            np.testing.assert_array_equal(_compute(labels), ndi.label(x, output=output)[0])
+        else:
+            with pytest.raises(RuntimeError, match="insufficient bit-depth"):
+                ndi.label(x, output=output)
+            with pytest.raises(RuntimeError, match="insufficient bit-depth"):
+                _compute(labels)
 
 
 @pytest.mark.parametrize("fill", [False, True])

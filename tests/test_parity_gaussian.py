@@ -834,6 +834,9 @@ MISUSE_CASES = [
     ("output-read-only", lambda m: m.gaussian_filter(A2, 1, output=READ_ONLY_OUT)),
     ("output-read-only-1d", lambda m: m.gaussian_filter1d(A2, 1, output=READ_ONLY_OUT)),
     ("output-read-only-in-place", lambda m: m.gaussian_filter(A2, 1, output=A2)),
+    # scipy checks the output before it reads cval
+    ("output-read-only-and-bad-cval",
+     lambda m: m.gaussian_filter(A2, 1, output=READ_ONLY_OUT, cval="a")),
     ("output-str-bool", lambda m: m.gaussian_filter(A2, 1, output="bool")),
     ("output-str-?", lambda m: m.gaussian_filter1d(A1, 1, output="?")),
     ("output-str-foo", lambda m: m.gaussian_filter(A2, 1, output="foo")),
