@@ -727,7 +727,7 @@ def test_label_output_at_its_limit(output):
     for n in (limit, limit + 1):
         x = np.zeros(2 * n, bool)
         x[::2] = True
-        labels, count = ndimage.label(da.from_array(x, 64), output=output)
+        labels, _ = ndimage.label(da.from_array(x, 64), output=output)
         if n == limit:
             np.testing.assert_array_equal(_compute(labels), ndi.label(x, output=output)[0])
         else:
