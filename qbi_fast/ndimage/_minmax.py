@@ -25,6 +25,7 @@ from .._validate import (
     normalize_sequence,
     without_zero_strides,
 )
+from ._layout import long_rows_order
 from ._rank import _expand_footprint, _expand_origin
 
 __all__ = [
@@ -72,6 +73,13 @@ def _filter_pass(source, destination, footprint, origins, structure, minimum, co
         return False
     # scipy's 1-d kernel reads each origin as a C int; its n-d one, an origin sequence
     origins = [as_c_int(o) for o in origins] if line_kernel else as_c_origins(origins)
+    # with a long axis last where the last is short (not with structure values: scipy treats
+    # the first element of the footprint in C order apart)
+    order = None if structure is not None else long_rows_order(source.shape, source.strides)
+    if order is not None:
+        source, destination, footprint = (a.transpose(order)
+                                          for a in (source, destination, footprint))
+        origins = [origins[d] for d in order]
     _core.min_max_filter(source, destination, np.ascontiguousarray(footprint, dtype=np.uint8),
                          origins, structure, minimum, code, cval, not line_kernel, n_threads)
     return True

@@ -21,6 +21,7 @@ from .._validate import (
     kernel_dtype,
     normalize_sequence,
 )
+from ._layout import long_rows_order
 from ._rank import _expand_footprint, _expand_origin
 
 __all__ = ["ball", "binary_closing", "binary_dilation", "binary_erosion", "binary_opening"]
@@ -91,23 +92,6 @@ def _separable_3d(structure, origins, ndim, n_threads):
 def _as_3d(array, ndim, swap):
     view = array[(np.newaxis,) * (3 - ndim)]
     return view.swapaxes(0, 1) if swap else view
-
-
-# The kernels work along rows of the last axis; a last axis shorter than this leaves them a few
-# samples per row (the channels of a (Y, X, 3) image).
-_SHORT_ROW = 16
-
-
-def _long_rows_order(shape, strides):
-    """An order of the axes whose last axis is long, for data whose last axis is short: the
-    most contiguous axis of at least _SHORT_ROW samples goes last. None if no such need."""
-    if len(shape) < 2 or shape[-1] >= _SHORT_ROW:
-        return None
-    long = [d for d in range(len(shape) - 1) if shape[d] >= _SHORT_ROW]
-    if not long:
-        return None
-    row = min(long, key=lambda d: abs(strides[d]))
-    return (*(d for d in range(len(shape)) if d != row), row)
 
 
 def _pass_for(structure, origins, ndim, border_value, invert, mask, n_threads, order=None):
@@ -206,7 +190,7 @@ def _binary_erosion(input, structure, iterations, mask, output, border_value, or
     # scipy's C layer reads these as C ints (bools refused for origins, not for the value)
     border_value = as_c_int(border_value)
     origins = as_c_origins(origins)
-    order = _long_rows_order(input.shape, input.strides)
+    order = long_rows_order(input.shape, input.strides)
     erode = _pass_for(structure, origins, input.ndim, bool(border_value), bool(invert), mask,
                       n_threads, order)
     changed = erode(input, output)

@@ -22,6 +22,7 @@ from .._validate import (
     normalize_sequence,
     without_zero_strides,
 )
+from ._layout import long_rows_order
 
 __all__ = ["median_filter", "percentile_filter", "rank_filter"]
 
@@ -192,9 +193,17 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
             raise ValueError(msg)
         cval = as_c_double(cval)
         exact = _needs_exact_select(input, code, cval)
-        _core.rank_filter(input, output, np.ascontiguousarray(footprint, dtype=np.uint8),
-                          [operator.index(o) for o in origins], rank, code, cval, exact, False,
-                          n_threads)
+        origins = [operator.index(o) for o in origins]
+        # with a long axis last where the last is short; not where NaN or zeros of both signs
+        # make scipy's result depend on the order it visits the footprint in
+        order = None if exact else long_rows_order(input.shape, input.strides)
+        source, destination = input, output
+        if order is not None:
+            source, destination, footprint = (a.transpose(order)
+                                              for a in (input, output, footprint))
+            origins = [origins[d] for d in order]
+        _core.rank_filter(source, destination, np.ascontiguousarray(footprint, dtype=np.uint8),
+                          origins, rank, code, cval, exact, False, n_threads)
     if output is not target:
         target[...] = output
     return target
