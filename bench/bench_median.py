@@ -64,3 +64,22 @@ def test_median_skimage_rank(benchmark, timed, volume, size):
     _group(benchmark, volume, size, "skimage.filters.rank.median", 1)
     result = timed(lambda: rank.median(volume, footprint), rounds=2)
     assert result.shape == volume.shape
+
+
+@pytest.fixture(scope="module")
+def colour_image():
+    """A (1500, 1500, 3) uint8 image, channels last (a last axis of 3 samples)."""
+    return np.random.default_rng(0).integers(0, 256, (1500, 1500, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
+def test_median_channels_last(benchmark, timed, all_workers, colour_image, impl):
+    benchmark.group = "median uint8 (1500, 1500, 3) size=3"
+    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
+    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
+                                shape=list(colour_image.shape))
+    if impl == "scipy":
+        result = timed(lambda: ndi.median_filter(colour_image, 3), rounds=1)
+    else:
+        result = timed(lambda: qndi.median_filter(colour_image, 3, workers=workers))
+    assert result.dtype == np.uint8

@@ -96,3 +96,22 @@ def test_grey_erosion_scipy(benchmark, timed, foam, name):
     _group(benchmark, "grey_erosion uint8", name, "scipy", 1)
     result = timed(lambda: ndi.grey_erosion(foam, **GREY[name]), rounds=2)
     assert np.array_equal(result, qndi.grey_erosion(foam, **GREY[name]))
+
+
+@pytest.fixture(scope="module")
+def colour_mask():
+    """A (1500, 1500, 3) bool image, channels last (a last axis of 3 samples)."""
+    return np.random.default_rng(0).random((1500, 1500, 3)) < 0.7
+
+
+@pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
+def test_erosion_channels_last(benchmark, timed, all_workers, colour_mask, impl):
+    benchmark.group = "binary_erosion bool (1500, 1500, 3) default structure"
+    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
+    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
+                                shape=list(colour_mask.shape))
+    if impl == "scipy":
+        result = timed(lambda: ndi.binary_erosion(colour_mask), rounds=3)
+    else:
+        result = timed(lambda: qndi.binary_erosion(colour_mask, workers=workers))
+    assert result.dtype == bool
