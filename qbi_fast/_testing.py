@@ -137,3 +137,19 @@ MODE_WINDOW_CASES = [
     ("grey-closing-footprint", "grey_closing", (),
      {"footprint": MODE_FOOTPRINT, "origin": (0, -1, 1)}),
 ]
+
+
+def short_last_axis_array(layout: str, dtype) -> np.ndarray:
+    """Seeded data whose last (most contiguous) axis is short, the layouts for which kernels
+    reorder the axes: ``channels-last`` (20, 31, 3), ``short-rows-2d`` (40, 5), ``narrow-view``
+    and ``strided-narrow-view`` (views of wider arrays)."""
+    if layout == "channels-last":
+        return random_array((20, 31, 3), dtype, seed=3)
+    if layout == "short-rows-2d":
+        return random_array((40, 5), dtype, seed=4)
+    if layout == "narrow-view":
+        return random_array((9, 30, 40), dtype, seed=5)[:, :, 3:10]
+    return random_array((9, 60, 20), dtype, seed=6)[:, ::2, ::5]
+
+
+SHORT_LAST_AXIS_LAYOUTS = ["channels-last", "short-rows-2d", "narrow-view", "strided-narrow-view"]

@@ -53,7 +53,13 @@ from hypothesis.extra import numpy as hnp
 
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import FILTER_MODES as MODES
-from qbi_fast._testing import KERNEL_DTYPES, hypothesis_settings, random_array
+from qbi_fast._testing import (
+    KERNEL_DTYPES,
+    SHORT_LAST_AXIS_LAYOUTS,
+    hypothesis_settings,
+    random_array,
+    short_last_axis_array,
+)
 
 GREY_DTYPES = [d for d in KERNEL_DTYPES if d != "bool"]
 CVALS = [0, -5.5, 300]
@@ -1737,21 +1743,12 @@ def test_workers_argument_errors(workers, error):
             call()
 
 
-# Data whose last axis is short (the channels of an image, narrow views): the kernels run on
-# the axes in another order, with a long axis last, unless the visiting order matters.
-SHORT_LAST_AXIS_GREY = {
-    "channels-last": lambda dtype: random_array((20, 31, 3), dtype, seed=3),
-    "short-rows-2d": lambda dtype: random_array((40, 5), dtype, seed=4),
-    "narrow-view": lambda dtype: random_array((9, 30, 40), dtype, seed=5)[:, :, 3:10],
-    "strided-narrow-view": lambda dtype: random_array((9, 60, 20), dtype, seed=6)[:, ::2, ::5],
-}
-
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("layout", list(SHORT_LAST_AXIS_GREY))
+@pytest.mark.parametrize("layout", SHORT_LAST_AXIS_LAYOUTS)
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "int64"])
 def test_minmax_short_last_axis(dtype, layout, mode, assert_same):
-    a = SHORT_LAST_AXIS_GREY[layout](dtype)
+    a = short_last_axis_array(layout, dtype)
     footprint = np.random.default_rng(9).random((3, 2, 3)[-a.ndim:]) < 0.7
     footprint.flat[0] = True
     structure = np.random.default_rng(10).integers(0, 3, footprint.shape).astype(float)

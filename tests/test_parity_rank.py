@@ -60,7 +60,12 @@ from hypothesis.extra import numpy as hnp
 import qbi_fast.ndimage as qnd
 from qbi_fast._testing import FILTER_MODES as MODES
 from qbi_fast._testing import KERNEL_DTYPES as SUPPORTED_DTYPES
-from qbi_fast._testing import hypothesis_settings, random_array
+from qbi_fast._testing import (
+    SHORT_LAST_AXIS_LAYOUTS,
+    hypothesis_settings,
+    random_array,
+    short_last_axis_array,
+)
 
 # modes with which scipy's 1-d kernel reads outside an input shorter than the footprint
 REFLECTING_MODES = {"reflect", "mirror", "wrap", "grid-wrap", "grid-mirror"}
@@ -1407,21 +1412,12 @@ def test_rank_hypothesis_matches_scipy(case, assert_same_outcome):
     check(assert_same_outcome, op, data, arg, **kwargs)
 
 
-# Data whose last axis is short (the channels of an image, narrow views): the kernels run on
-# the axes in another order, with a long axis last, unless the visiting order matters.
-SHORT_LAST_AXIS = {
-    "channels-last": lambda dtype: random_array((20, 31, 3), dtype, seed=3),
-    "short-rows-2d": lambda dtype: random_array((40, 5), dtype, seed=4),
-    "narrow-view": lambda dtype: random_array((9, 30, 40), dtype, seed=5)[:, :, 3:10],
-    "strided-narrow-view": lambda dtype: random_array((9, 60, 20), dtype, seed=6)[:, ::2, ::5],
-}
-
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("layout", list(SHORT_LAST_AXIS))
+@pytest.mark.parametrize("layout", SHORT_LAST_AXIS_LAYOUTS)
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "int64"])
 def test_rank_short_last_axis(dtype, layout, mode, assert_same):
-    a = SHORT_LAST_AXIS[layout](dtype)
+    a = short_last_axis_array(layout, dtype)
     footprint = np.random.default_rng(9).random((3, 2, 3)[-a.ndim:]) < 0.7
     footprint.flat[0] = True
     origin = (1, 0, -1)[-a.ndim:]
