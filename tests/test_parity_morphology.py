@@ -1743,7 +1743,6 @@ def test_workers_argument_errors(workers, error):
             call()
 
 
-
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("layout", SHORT_LAST_AXIS_LAYOUTS)
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "int64"])

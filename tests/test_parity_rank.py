@@ -1412,7 +1412,6 @@ def test_rank_hypothesis_matches_scipy(case, assert_same_outcome):
     check(assert_same_outcome, op, data, arg, **kwargs)
 
 
-
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("layout", SHORT_LAST_AXIS_LAYOUTS)
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "int64"])
