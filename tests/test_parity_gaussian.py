@@ -666,7 +666,7 @@ def test_gaussian_larger_arrays(shape, dtype, axis, sigma, assert_same):
 def test_gaussian_last_tile_of_any_width(n, lines, assert_same):
     """Lines filtered side by side come in tiles; the last tile may hold any number of lines,
     one included (a tile of one line was once read as one contiguous line: its results were
-    wrong). Long lines make narrow tiles (8 lines), so 9..24 lines end on every remainder."""
+    wrong). Long lines make narrow tiles (16 lines), so 9..24 lines end on every remainder."""
     for count in lines:
         a = random_array((n, count), "float64", seed=count)
         for order in (0, 1):

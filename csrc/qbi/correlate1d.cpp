@@ -23,8 +23,11 @@ constexpr index_t kRowsBytes = 2 * 1024 * 1024;
 // Input rows of one band of a wide block (see correlate_block); about half a core's L2.
 constexpr index_t kBandBytes = 256 * 1024;
 constexpr index_t kMinBandRows = 32;
-// Lane counts are multiples of this (the widest strip); block rows start 64-byte aligned.
-constexpr index_t kLaneQuantum = 8;
+// Lane counts are multiples of this (the widest strip: two AVX-512 vectors); block rows start
+// 64-byte aligned.
+constexpr index_t kLaneQuantum = 16;
+// A dimension of fewer lines than this fills too few vector lanes to be the side-by-side one.
+constexpr index_t kMinBatchLanes = 8;
 // Lines shorter than this are filtered side by side rather than one at a time, even from far
 // apart in memory: the vectorised loop along a line handles 16 outputs at a time.
 constexpr index_t kShortLine = 32;
@@ -32,12 +35,17 @@ constexpr std::size_t kAlign = 64;
 
 // Explicit vectors of doubles: left to itself the compiler vectorises across the taps instead of
 // across independent outputs, which is several times slower. Two SSE2 lanes in the baseline
-// build, four in the AVX2 one.
-typedef double Vec2 __attribute__((vector_size(2 * sizeof(double))));
-typedef double Vec4 __attribute__((vector_size(4 * sizeof(double))));
+// build, four in the AVX2 one, eight in the AVX-512 one.
+typedef VecOf<double, 16>::type Vec2;
+typedef VecOf<double, 32>::type Vec4;
+typedef VecOf<double, 64>::type Vec8;
 
 template <class V>
 constexpr index_t lanes_of = static_cast<index_t>(sizeof(V) / sizeof(double));
+
+// The vector of half as many lanes, for what is left over after the full-width loops.
+template <class V>
+using HalfOf = typename VecOf<double, static_cast<int>(sizeof(V) / 2)>::type;
 
 template <class V>
 QBI_ALWAYS_INLINE V load(const double* p) {
@@ -78,6 +86,10 @@ QBI_ALWAYS_INLINE void correlate_line(double* x, index_t count, const double* w,
             }
         }
         for (int b = 0; b < 4; ++b) store<V>(x + p + b * L, acc[b]);
+    }
+    if constexpr (L > 2) {  // the rest in narrower vectors, down to SSE2's, then one by one
+        correlate_line<HalfOf<V>, Odd>(x + p, count - p, w, r);
+        return;
     }
     for (; p < count; ++p) {
         double acc = x[p + r] * w[r];
@@ -129,6 +141,10 @@ QBI_ALWAYS_INLINE void correlate_lanes(double* rows, index_t stride, index_t lan
                 store<V>(x + i * stride + b * L, acc);
             }
         }
+    }
+    if constexpr (L > 2) {  // lanes left over from the last strip, in narrower vectors
+        correlate_lanes<HalfOf<V>, Odd>(rows + s, stride, lanes - s, n, w, r);
+        return;
     }
     for (; s < lanes; ++s) {  // lanes left over from the last strip
         double* x = rows + s;
@@ -182,11 +198,22 @@ QBI_TARGET_AVX2 void correlate_block_odd_avx2(double* rows, index_t stride,
                                                               const double* w, index_t r) {
     correlate_block<Vec4, true>(rows, stride, lanes, n, w, r);
 }
+
+QBI_TARGET_AVX512 void correlate_block_even_avx512(double* rows, index_t stride, index_t lanes,
+                                                   index_t n, const double* w, index_t r) {
+    correlate_block<Vec8, false>(rows, stride, lanes, n, w, r);
+}
+
+QBI_TARGET_AVX512 void correlate_block_odd_avx512(double* rows, index_t stride, index_t lanes,
+                                                  index_t n, const double* w, index_t r) {
+    correlate_block<Vec8, true>(rows, stride, lanes, n, w, r);
+}
 #endif
 
 BlockKernel pick_kernel(Symmetry symmetry) {
     const bool odd = symmetry == Symmetry::Odd;
 #ifdef QBI_HAVE_AVX2_PATH
+    if (use_avx512()) return odd ? correlate_block_odd_avx512 : correlate_block_even_avx512;
     if (use_avx2()) return odd ? correlate_block_odd_avx2 : correlate_block_even_avx2;
 #endif
     return odd ? correlate_block_odd : correlate_block_even;
@@ -244,8 +271,8 @@ LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
     };
     auto best = most_contiguous(std::abs(plan.in_step), 1);
     if ((best == plan.outer.end() && plan.n < kShortLine) ||
-        (best != plan.outer.end() && best->size < kLaneQuantum)) {
-        const auto wide = most_contiguous(std::numeric_limits<index_t>::max(), kLaneQuantum);
+        (best != plan.outer.end() && best->size < kMinBatchLanes)) {
+        const auto wide = most_contiguous(std::numeric_limits<index_t>::max(), kMinBatchLanes);
         if (wide != plan.outer.end()) best = wide;
     }
     if (best != plan.outer.end()) {
@@ -275,6 +302,11 @@ struct AlignedBuffer {
     AlignedBuffer& operator=(const AlignedBuffer&) = delete;
     double* data;
 };
+
+// Asks for the cache lines of `bytes` bytes from p to be brought in (a hint; never faults).
+void prefetch(const char* p, index_t bytes) {
+    for (index_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset);
+}
 
 // Where each of the `radius` positions before and after a line of n samples reads from under the
 // mode (extend_index for p = -radius .. -1, then n .. n + radius - 1). The same for every line,
@@ -385,24 +417,38 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, 
     const int threads = useful_threads(n_threads, out.size() * (radius + 1), kMinWorkPerThread);
     const std::vector<index_t> sources = boundary_sources(n, radius, mode);
 
+    const index_t item = visit_dtype(in.dtype, [](auto tag) { return index_t{sizeof(tag)}; });
+    // Rows of a block lie a whole stride apart, one short contiguous run each, which the
+    // hardware prefetchers pick up too late: each row is asked for two rows ahead of its
+    // conversion. A line along a contiguous axis is asked for while the line before it is
+    // filtered. (Strided rows and lines are read element by element; left to the hardware.)
+    const bool prefetch_rows = batched && plan.batch.in_stride == item;
+    const bool prefetch_lines = !batched && plan.in_step == item;
+
     parallel_ranges(n_outer * tiles, threads, [&](index_t begin, index_t end) {
         AlignedBuffer buffer(padded * width);
         double* rows = buffer.data;
         double* interior = rows + radius * width;
-        TaskCursor cursor(plan, tiles, begin);
-        for (index_t task = begin; task < end; ++task, cursor.next()) {
+        TaskCursor cursor(plan, tiles, begin), ahead(plan, tiles, begin + 1 < end ? begin + 1 : begin);
+        for (index_t task = begin; task < end; ++task, cursor.next(), ahead.next()) {
             const index_t lane = cursor.tile() * width;
             const index_t used = std::min(width, plan.batch.size - lane);
             const char* src = in.data + cursor.in_offset() + lane * plan.batch.in_stride;
             char* dst = out.data + cursor.out_offset() + lane * plan.batch.out_stride;
 
             if (batched) {
-                for (index_t i = load_first; i < load_end; ++i)
+                for (index_t i = load_first; i < load_end; ++i) {
+                    if (prefetch_rows && i + 2 < load_end)
+                        prefetch(src + (i + 2) * plan.in_step, used * item);
                     load_row(in.dtype, src + i * plan.in_step, used, plan.batch.in_stride,
                              interior + i * width);
+                }
             } else {
                 load_row(in.dtype, src + load_first * plan.in_step, load_end - load_first,
                          plan.in_step, interior + load_first);
+                if (prefetch_lines && task + 1 < end)
+                    prefetch(in.data + ahead.in_offset() + load_first * item,
+                             (load_end - load_first) * item);
             }
             if (reaches_end) extend_rows(rows, n, radius, width, used, sources, cval);
             // The output at line position p lands in row p (see correlate_lanes).

@@ -4,20 +4,38 @@
 #include <cstring>
 
 namespace qbi {
+namespace {
 
-bool use_avx2() {
+enum class Level { Baseline, Avx2, Avx512 };
+
+Level chosen_level() {
 #ifdef QBI_HAVE_AVX2_PATH
-    static const bool avx2 = [] {
+    static const Level level = [] {
         const char* choice = std::getenv("QBI_FAST_SIMD");
-        const bool forced_baseline = choice && std::strcmp(choice, "baseline") == 0;
-        return !forced_baseline && __builtin_cpu_supports("avx2");
+        const bool cap_baseline = choice && std::strcmp(choice, "baseline") == 0;
+        const bool cap_avx2 = choice && std::strcmp(choice, "avx2") == 0;
+        if (cap_baseline || !__builtin_cpu_supports("avx2")) return Level::Baseline;
+        if (cap_avx2 || !__builtin_cpu_supports("avx512f")) return Level::Avx2;
+        return Level::Avx512;
     }();
-    return avx2;
+    return level;
 #else
-    return false;
+    return Level::Baseline;
 #endif
 }
 
-const char* simd_path() { return use_avx2() ? "avx2" : "baseline"; }
+}  // namespace
+
+bool use_avx2() { return chosen_level() != Level::Baseline; }
+
+bool use_avx512() { return chosen_level() == Level::Avx512; }
+
+const char* simd_path() {
+    switch (chosen_level()) {
+        case Level::Avx512: return "avx512";
+        case Level::Avx2: return "avx2";
+        default: return "baseline";
+    }
+}
 
 }  // namespace qbi
