@@ -223,12 +223,14 @@ constexpr SelectionNetwork selection_network(int n, int rank) {
     return net;
 }
 
+// Two selections on the same condition (b > a is a < b, also with NaN), written apart: then
+// compilers emit one min and one max instruction for integer lanes instead of a compare and two
+// blends.
 template <class R>
 QBI_ALWAYS_INLINE void compare_exchange(R& lo, R& hi) {
     const R a = lo, b = hi;
-    const auto less = a < b;
-    lo = less ? a : b;
-    hi = less ? b : a;
+    lo = a < b ? a : b;
+    hi = b > a ? b : a;
 }
 
 // Any network, read from memory at run time.
@@ -259,13 +261,20 @@ struct MedianNetwork {
 
 // answers[x] for x < length: the network's output over the window of output x, whose n
 // elements are row[offsets[e] + x]; V-width groups of outputs at a time (the last group overlaps
-// the one before rather than leaving a remainder). Rows narrower than V go through AnyNetwork
-// one output at a time. Network::inputs, when not 0, is n known at compile time: then the loads
+// the one before rather than leaving a remainder). Rows narrower than V go through vectors half
+// as wide, down to 16 bytes, then through AnyNetwork one output at a time. Network::inputs, when not 0, is n known at compile time: then the loads
 // unroll too and the whole window stays in registers.
 template <class Network, class V, class T>
 QBI_ALWAYS_INLINE void network_row(const T* row, const index_t* offsets, index_t n,
                                    const SelectionNetwork& net, index_t length, T* answers) {
     constexpr index_t lanes = sizeof(V) / sizeof(T);
+    if constexpr (sizeof(V) > 16) {  // rows narrower than V: vectors half as wide
+        if (length < lanes) {
+            network_row<AnyNetwork, typename VecOf<T, sizeof(V) / 2>::type>(row, offsets, n, net,
+                                                                             length, answers);
+            return;
+        }
+    }
     if (length < lanes) {
         T regs[kMaxNetworkInputs];
         for (index_t x = 0; x < length; ++x) {
@@ -311,7 +320,8 @@ QBI_TARGET_AVX2 void network_row_avx2(const T* row, const index_t* offsets, inde
 
 // The row function for a network of n inputs selecting `rank`. The 3x3x3 median (27 inputs,
 // the commonest 3-d case) is unrolled for float32 and uint8 on AVX2 -- unrolling costs compile
-// time, so only there; everything else reads the network from memory.
+// time, so only there; everything else reads the network from memory. (An AVX-512 build of
+// these loops was slower than the AVX2 one on a Zen 5 machine for every type but float32.)
 template <class T>
 NetworkRow<T> pick_network_row(index_t n, index_t rank) {
 #ifdef QBI_HAVE_AVX2_PATH

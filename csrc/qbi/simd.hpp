@@ -14,7 +14,8 @@
 #if defined(QBI_AVX2_CLONES) && (defined(__x86_64__) || defined(__i386__))
 #define QBI_HAVE_AVX2_PATH 1
 #define QBI_TARGET_AVX2 __attribute__((target("avx2")))
-#define QBI_TARGET_AVX512 __attribute__((target("avx512f")))
+// AVX-512 as in x86-64-v4 (F, BW, DQ, VL): byte and word lanes need BW.
+#define QBI_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 #endif
 
 // Vectors only pass between always-inlined functions, so gcc's ABI note about them is moot.
