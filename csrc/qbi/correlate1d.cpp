@@ -429,7 +429,8 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, 
         AlignedBuffer buffer(padded * width);
         double* rows = buffer.data;
         double* interior = rows + radius * width;
-        TaskCursor cursor(plan, tiles, begin), ahead(plan, tiles, begin + 1 < end ? begin + 1 : begin);
+        TaskCursor cursor(plan, tiles, begin);
+        TaskCursor ahead(plan, tiles, begin + 1 < end ? begin + 1 : begin);  // the next task
         for (index_t task = begin; task < end; ++task, cursor.next(), ahead.next()) {
             const index_t lane = cursor.tile() * width;
             const index_t used = std::min(width, plan.batch.size - lane);

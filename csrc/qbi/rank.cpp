@@ -262,8 +262,9 @@ struct MedianNetwork {
 // answers[x] for x < length: the network's output over the window of output x, whose n
 // elements are row[offsets[e] + x]; V-width groups of outputs at a time (the last group overlaps
 // the one before rather than leaving a remainder). Rows narrower than V go through vectors half
-// as wide, down to 16 bytes, then through AnyNetwork one output at a time. Network::inputs, when not 0, is n known at compile time: then the loads
-// unroll too and the whole window stays in registers.
+// as wide, down to 16 bytes, then through AnyNetwork one output at a time. Network::inputs, when
+// not 0, is n known at compile time: then the loads unroll too and the whole window stays in
+// registers.
 template <class Network, class V, class T>
 QBI_ALWAYS_INLINE void network_row(const T* row, const index_t* offsets, index_t n,
                                    const SelectionNetwork& net, index_t length, T* answers) {

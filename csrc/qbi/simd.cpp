@@ -15,8 +15,9 @@ Level chosen_level() {
         const bool cap_baseline = choice && std::strcmp(choice, "baseline") == 0;
         const bool cap_avx2 = choice && std::strcmp(choice, "avx2") == 0;
         if (cap_baseline || !__builtin_cpu_supports("avx2")) return Level::Baseline;
-        const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+        const bool avx512 =
+            __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
         if (cap_avx2 || !avx512) return Level::Avx2;
         return Level::Avx512;
     }();
