@@ -111,12 +111,15 @@ def _spans(chunks: tuple[int, ...], halo: int, n: int) -> list:
 
 def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     """One chunk's result: its span assembled from the pieces (one copy), and ``run`` on it for
-    the core (``inner``), free to filter the span in place (nothing else holds it)."""
+    the core (``inner``), free to filter the span in place (nothing else holds it), then the
+    core alone."""
     spans = [np.empty(shape, new_output_dtype(dtype)) for dtype in dtypes]  # native order
     for where, *blocks in pieces:
         for span, block in zip(spans, blocks, strict=True):
             span[where] = block
-    return run(*spans, inner=inner, overwrite_data=True)
+    # The core is a view of the span: copied out, so a stored chunk holds its own bytes only
+    # (dask counts a view's bytes, not its base's) and is C-contiguous for what reads it next.
+    return np.ascontiguousarray(run(*spans, inner=inner, overwrite_data=True))
 
 
 def _face_of(source, cut, chunks) -> tuple[int, bool, int]:

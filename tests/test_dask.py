@@ -229,6 +229,25 @@ def test_unknown_chunk_sizes_are_refused():
             call()
 
 
+@pytest.mark.parametrize(("func", "args"), [
+    pytest.param(ndimage.gaussian_filter, (2.0,), id="gaussian_filter"),
+    pytest.param(ndimage.median_filter, (3,), id="median_filter"),
+    pytest.param(ndimage.grey_erosion, ((3, 1, 5),), id="grey_erosion"),
+    pytest.param(ndimage.binary_erosion, (), id="binary_erosion"),
+])
+def test_chunks_hold_only_their_own_samples(func, args):
+    """A chunk is computed on its span (the chunk with its halo); what is stored is the chunk
+    alone, C-contiguous, not a view that keeps the span alive (dask would count the view's
+    bytes only)."""
+    x = np.random.default_rng(2).random((20, 24, 28)).astype(np.float32)
+    if func is ndimage.binary_erosion:
+        x = x > 0.3
+    chunks = func(da.from_array(x, chunks=(10, 12, 14)), *args).to_delayed().ravel()
+    for block in dask.compute(*chunks, scheduler="sync"):
+        assert block.flags.c_contiguous
+        assert block.base is None or block.base.nbytes == block.nbytes
+
+
 # 1-d, 2-d and size-1 axes
 
 SMALL_SHAPES = [(1,), (2,), (23,), (1, 17), (15, 1), (9, 13), (6, 1, 9), (1, 1, 1)]
