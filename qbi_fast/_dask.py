@@ -117,9 +117,17 @@ def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
     for where, *blocks in pieces:
         for span, block in zip(spans, blocks, strict=True):
             span[where] = block
-    # The core is a view of the span: copied out, so a stored chunk holds its own bytes only
-    # (dask counts a view's bytes, not its base's) and is C-contiguous for what reads it next.
-    return np.ascontiguousarray(run(*spans, inner=inner, overwrite_data=True))
+    return _own_bytes(run(*spans, inner=inner, overwrite_data=True))
+
+
+def _own_bytes(result: np.ndarray) -> np.ndarray:
+    """``result``, copied unless it is C-contiguous and all of the memory it holds. A chunk's
+    core is a view of its span: stored as it is, it would keep the halo alive, which dask does
+    not count (it counts a view's bytes, not its base's)."""
+    base = result.base
+    if result.flags.c_contiguous and (base is None or getattr(base, "nbytes", -1) == result.nbytes):
+        return result
+    return result.copy()
 
 
 def _face_of(source, cut, chunks) -> tuple[int, bool, int]:

@@ -235,15 +235,16 @@ def test_unknown_chunk_sizes_are_refused():
     pytest.param(ndimage.grey_erosion, ((3, 1, 5),), id="grey_erosion"),
     pytest.param(ndimage.binary_erosion, (), id="binary_erosion"),
 ])
-def test_chunks_hold_only_their_own_samples(func, args):
+@pytest.mark.parametrize("chunks", [(10, 12, 14), (10, 24, 28)], ids=["cubes", "slabs"])
+def test_chunks_hold_only_their_own_samples(func, args, chunks):
     """A chunk is computed on its span (the chunk with its halo); what is stored is the chunk
     alone, C-contiguous, not a view that keeps the span alive (dask would count the view's
-    bytes only)."""
+    bytes only). Slabs along axis 0 make cores that are contiguous views of their spans."""
     x = np.random.default_rng(2).random((20, 24, 28)).astype(np.float32)
     if func is ndimage.binary_erosion:
         x = x > 0.3
-    chunks = func(da.from_array(x, chunks=(10, 12, 14)), *args).to_delayed().ravel()
-    for block in dask.compute(*chunks, scheduler="sync"):
+    blocks = func(da.from_array(x, chunks=chunks), *args).to_delayed().ravel()
+    for block in dask.compute(*blocks, scheduler="sync"):
         assert block.flags.c_contiguous
         assert block.base is None or block.base.nbytes == block.nbytes
 
