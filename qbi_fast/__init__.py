@@ -10,13 +10,15 @@ measured run times; ``qbi_fast.profile`` times the stages of a pipeline and name
 from importlib.metadata import PackageNotFoundError, version
 
 from . import amdahl, data, ndimage, objects, profile, tomo
-from ._config import show_config
+from ._config import check_simd_cap, show_config
 from ._threads import available_cpus, get_workers, set_workers
 
 try:
     __version__ = version("qbi_fast")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
+
+check_simd_cap()
 
 __all__ = [
     "__version__",

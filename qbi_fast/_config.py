@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 
 import numpy as np
 import scipy
 
 from . import _core
 from ._threads import available_cpus, default_workers, get_workers
+
+
+# What QBI_FAST_SIMD may say: the narrowest build the kernels may use at most.
+SIMD_CAPS = ("avx2", "baseline")
+
+
+def check_simd_cap() -> None:
+    """Warn when QBI_FAST_SIMD is set to something the kernels do not know: they then ignore
+    it and run the widest build, which a user who meant to cap it would not notice."""
+    value = os.environ.get("QBI_FAST_SIMD", "")
+    if value and value not in SIMD_CAPS:
+        path = _core.build_info()["simd_path"]
+        warnings.warn(f"QBI_FAST_SIMD={value!r} is ignored: it may be one of {SIMD_CAPS} "
+                      f"(lower case); the kernels use the {path} build", RuntimeWarning,
+                      stacklevel=2)
 
 
 def config() -> dict:

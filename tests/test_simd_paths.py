@@ -4,6 +4,7 @@ with QBI_FAST_SIMD in a fresh interpreter (the choice is made once per process).
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -59,3 +60,31 @@ def test_simd_build_matches_scipy(path):
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "ok"
+
+
+
+def _import_warnings(value: str) -> list[str]:
+    """The warnings about QBI_FAST_SIMD that importing qbi_fast gives with it set to value."""
+    code = ("import warnings\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    import qbi_fast\n"
+            "print([str(w.message) for w in caught if 'QBI_FAST_SIMD' in str(w.message)])")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "QBI_FAST_SIMD": value},
+                          cwd=os.path.abspath(os.sep), capture_output=True, text=True,
+                          timeout=120, check=True)
+    return ast.literal_eval(done.stdout)
+
+
+@pytest.mark.parametrize("value", ["AVX2", "sse2", "avx-512"])
+def test_unknown_simd_cap_warns(value):
+    """A misspelt cap is ignored by the kernels, so the import says so rather than run the
+    widest build unnoticed."""
+    [message] = _import_warnings(value)
+    assert message.startswith(f"QBI_FAST_SIMD={value!r} is ignored")
+    assert message.endswith(f"the kernels use the {WIDEST} build")
+
+
+@pytest.mark.parametrize("value", ["", "avx2", "baseline"])
+def test_known_simd_cap_is_quiet(value):
+    assert _import_warnings(value) == []
