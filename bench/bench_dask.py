@@ -109,6 +109,16 @@ def test_filter(benchmark, timed, client, volume, reference, case, impl):
         np.testing.assert_array_equal(func(volume).compute(), reference[case])
 
 
+def test_gaussian_without_halo(benchmark, timed, client, volume):
+    """Not a correct filter: qbi_fast's gaussian on each bare chunk (``map_blocks``, no halo,
+    every chunk's edge filtered as an array edge). The floor of any chunk-by-chunk gaussian on
+    this cluster: the same kernels and tasks, without the exchange of halos between chunks."""
+    benchmark.group = f"dask gaussian sigma 2, {SHAPE} in chunks {CHUNKS}, 2 processes"
+    benchmark.extra_info.update(impl="qbi_fast without halo (floor, not a correct result)",
+                                workers="2 processes x 1 thread")
+    timed(persisted(lambda x: [x.map_blocks(ndimage.gaussian_filter, 2.0, workers=1)], volume))
+
+
 LARGER_CHUNKS = (128, 256, 512)  # 64 MiB, 8 chunks: closer to dask's advice of ~100 MB chunks
 
 

@@ -12,7 +12,7 @@ import scipy
 from . import _core
 from ._threads import available_cpus, default_workers, get_workers
 
-# What QBI_FAST_SIMD may say: the narrowest build the kernels may use at most.
+# What QBI_FAST_SIMD may say: the widest build the kernels may pick.
 SIMD_CAPS = ("avx2", "baseline")
 
 

@@ -158,10 +158,9 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
     scheduler shares the workers' cores. Edge and corner pieces are read from the thinnest face
     that holds them.
 
-    The slab tasks ask for a higher priority, so that a worker cuts the slabs its neighbours
-    wait for before it starts filtering. (dask keeps that annotation only when low-level task
-    fusion is off, ``optimization.fuse.active: False``; otherwise a slab is cut when dask's own
-    order reaches it.)"""
+    The slab tasks carry no priority annotation: on distributed the graph is optimised on the
+    scheduler, whose low-level fusion drops layer annotations, and with fusion off there the
+    raised priority measured no faster (bench/RESULTS.md, tenth session)."""
     data = arrays[0]
     spans = [_spans(chunks, h, n)
              for chunks, h, n in zip(data.chunks, reach.halo, data.shape, strict=True)]
@@ -212,7 +211,7 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
         outputs[(out_name, *index)] = (_with_halo, run, shape, inner,
                                        [array.dtype for array in arrays], parts)
     graph = HighLevelGraph.from_collections(
-        slab_name, MaterializedLayer(slabs, annotations={"priority": 1}), dependencies=arrays)
+        slab_name, MaterializedLayer(slabs), dependencies=arrays)
     layers = HighLevelGraph(
         {**graph.layers, out_name: MaterializedLayer(outputs)},
         {**graph.dependencies, out_name: {slab_name} | graph.dependencies[slab_name]})
