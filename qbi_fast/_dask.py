@@ -121,9 +121,10 @@ def _with_halo(run, shape, inner, dtypes, pieces) -> np.ndarray:
 
 
 def _own_bytes(result: np.ndarray) -> np.ndarray:
-    """``result``, copied unless it is C-contiguous and all of the memory it holds. A chunk's
-    core is a view of its span: stored as it is, it would keep the halo alive, which dask does
-    not count (it counts a view's bytes, not its base's)."""
+    """``result``, copied unless it is C-contiguous and all of the memory it holds. The gaussian
+    writes its last pass into a new array of the core alone; other operations give a view of
+    the span, which, stored as it is, would keep the halo alive, and dask does not count that
+    (it counts a view's bytes, not its base's)."""
     base = result.base
     if result.flags.c_contiguous and (base is None or getattr(base, "nbytes", -1) == result.nbytes):
         return result

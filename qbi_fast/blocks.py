@@ -425,7 +425,8 @@ class Operation:
         """The operation on one block's data (``split``: the array is cut into several); with
         ``inner`` (a slice per axis) only that part of its result, for less work where the
         function can skip the rest. ``overwrite_data``: ``data`` is the caller's scratch copy,
-        which a core-only function may filter in place (one buffer less to allocate and fill)."""
+        which a core-only function may filter in place (one buffer less to allocate and fill);
+        its result is then a new array of the core alone, as the caller lets the scratch go."""
         if split and self.nan_sensitive and data.dtype.kind in "fc" and np.isnan(data).any():
             msg = (f"{self.name} of data holding NaN cannot run in blocks: scipy's result at a "
                    "sample then depends on samples outside its window. Replace the NaN, or use "
@@ -444,7 +445,8 @@ class Operation:
             if overwrite_data and data.dtype.isnative and (wanted is None
                                                            or np.dtype(wanted) == data.dtype):
                 kwargs["output"] = data
-            return np.asarray(core_only(data, inner, *self.args, **kwargs))
+            return np.asarray(core_only(data, inner, *self.args, compact=overwrite_data,
+                                        **kwargs))
         result = np.asarray(self.func(data, *self.args, **kwargs))
         if result.shape != data.shape:
             name = self.name

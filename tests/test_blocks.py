@@ -28,6 +28,7 @@ from qbi_fast._testing import (
     hypothesis_settings,
     random_array,
 )
+from qbi_fast.ndimage._gaussian import gaussian_filter_core
 
 DTYPES = ["uint8", "int16", "float32", "float64"]
 WRAP_MODES = ("wrap", "grid-wrap")
@@ -269,9 +270,11 @@ def test_low_dimensional_binary(assert_same, shape):
 @pytest.mark.parametrize(("dtype", "output"), [("float32", None), ("float32", "float32"),
                                                ("uint8", None), ("float32", np.float64)])
 def test_core_only_overwrites_only_scratch_data(dtype, output):
-    """A caller's scratch copy (overwrite_data=True, as dask chunks pass their assembled span) is
-    filtered in place where the result has its dtype: the core is a view of it. Without the
-    flag, or for another output dtype, the data is left as it was."""
+    """A caller's scratch copy (overwrite_data=True, as dask chunks pass their assembled span)
+    holds the intermediate passes where the result has its dtype, and the result is a new
+    C-contiguous array of the core alone, written by the last pass (a view would keep the
+    scratch alive). Without the flag, or for another output dtype, the data is left as it
+    was."""
     x = random_array((12, 14, 10), dtype, seed=3)
     core = (slice(3, 9), slice(2, 12), slice(0, 10))
     expected = ndimage.gaussian_filter(x, 1.3, output=output)[core]
@@ -287,10 +290,34 @@ def test_core_only_overwrites_only_scratch_data(dtype, output):
     result = operation(scratch, inner=core, overwrite_data=True)
     np.testing.assert_array_equal(result, expected)
     assert result.dtype == expected.dtype
+    assert result.flags.c_contiguous
+    assert result.flags.owndata
+    assert not np.shares_memory(result, scratch)
     in_place = np.dtype(output or dtype) == x.dtype
-    assert np.shares_memory(result, scratch) == in_place
-    if not in_place:
-        np.testing.assert_array_equal(scratch, x)
+    assert np.array_equal(scratch, x) != in_place
+
+
+@pytest.mark.parametrize(("dtype", "sigma", "axes", "core"), [
+    ("float32", 1.3, None, (slice(3, 9), slice(2, 12), slice(1, 10))),
+    ("float64", (0.9, 0, 2.0), None, (slice(3, 9), slice(0, 14), slice(4, 6))),
+    ("float32", (0.9, 0, 2.0), None, (slice(3, 9), slice(2, 12), slice(4, 6))),  # axis 1 cut
+    ("uint8", 1.1, (0, 2), (slice(0, 12), slice(5, 7), slice(3, 8))),  # axis 1 cut, unfiltered
+    (">f4", 1.3, None, (slice(3, 9), slice(2, 12), slice(1, 10))),  # scipy's own path
+    ("float32", 0, None, (slice(3, 9), slice(2, 12), slice(1, 10))),  # no pass at all
+])
+@pytest.mark.parametrize("compact", [False, True])
+def test_gaussian_filter_core(dtype, sigma, axes, core, compact):
+    """The core of the whole-array result, filtering less; with compact, a new C-contiguous
+    array of the core alone, whether the last pass could write it or not (an axis cut but not
+    filtered, scipy's own path, nothing to filter)."""
+    x = random_array((12, 14, 10), np.dtype(dtype).newbyteorder("="), seed=4).astype(dtype)
+    expected = ndimage.gaussian_filter(x, sigma, axes=axes)[core]
+    result = gaussian_filter_core(x.copy(), core, sigma, axes=axes, compact=compact)
+    np.testing.assert_array_equal(result, expected)
+    assert result.dtype == expected.dtype
+    if compact:
+        assert result.flags.c_contiguous
+        assert result.flags.owndata
 
 
 def test_empty_array(assert_same):

@@ -18,30 +18,34 @@ def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
     )
 
 
-def run_passes(input, output, passes, n_threads: int, core=None) -> np.ndarray:
+def run_passes(input, output, passes, n_threads: int, core=None, final=None) -> np.ndarray:
     """Apply ``passes`` (from :func:`checked_pass`) in order, each reading the previous result
     from ``output`` as scipy.ndimage does, so intermediates are rounded to output's dtype.
 
     With ``core`` (a slice per axis), only ``output[core]`` is wanted: each pass computes only
     its own axis's core (reading the rest of the line), later passes -- which read along other
     axes -- run on the cores of the axes already done, and the rest of ``output`` is left
-    unwritten or partly filtered.
+    unwritten or partly filtered. With ``final`` too (an array of ``output[core]``'s shape and
+    dtype), the last pass writes there instead, and ``output`` holds only intermediates.
     """
     src, destination = input, output
     if np.may_share_memory(input, output) and not _same_memory(input, output):
         src = input.copy()  # partial overlap: a line could be overwritten before it is read
-    for axis, weights, mode, code, cval in passes:
+    for i, (axis, weights, mode, code, cval) in enumerate(passes):
         first, wanted = 0, destination
         if core is not None:
             start, stop, _ = core[axis].indices(output.shape[axis])
             first = start
             wanted = destination[(slice(None),) * axis + (slice(start, stop),)]
-        done = _core.correlate1d_symmetric(src, wanted, axis, weights, code, cval, n_threads,
-                                           first)
+        last = final is not None and i == len(passes) - 1
+        done = _core.correlate1d_symmetric(src, final if last else wanted, axis, weights, code,
+                                           cval, n_threads, first)
         if not done:  # neither symmetric nor antisymmetric: scipy sums it tap by tap
             ndi.correlate1d(src, weights, axis, destination, mode, cval, 0)
+            if last:
+                final[...] = wanted
         src = destination = wanted
-    return output
+    return output if final is None else final
 
 
 def checked_pass(axis, weights: np.ndarray, mode, cval, output: np.ndarray) -> tuple:

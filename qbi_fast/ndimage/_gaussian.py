@@ -134,22 +134,30 @@ def gaussian_filter(
 
 
 def gaussian_filter_core(input, core, sigma, order=0, output=None, mode="reflect", cval=0.0,
-                         truncate=4.0, *, radius=None, axes=None, workers=None) -> np.ndarray:
+                         truncate=4.0, *, radius=None, axes=None, workers=None,
+                         compact=False) -> np.ndarray:
     """``gaussian_filter(input, ...)[core]`` (``core``: a slice per axis), filtering less: after
     its pass along an axis, later passes need only that axis's core (a block's halo is read by
-    the pass along its own axis only)."""
+    the pass along its own axis only). ``output`` then holds intermediates. With ``compact``,
+    the result is a new C-contiguous array which the last pass writes, not a view of
+    ``output`` (which would keep all of it alive, and need a copy to be let go)."""
     return _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes,
-                            workers, tuple(core))[tuple(core)]
+                            workers, tuple(core), compact)
+
+
+def _take_core(result: np.ndarray, core: tuple | None, compact: bool) -> np.ndarray:
+    if core is None:
+        return result
+    return result[core].copy() if compact else result[core]
 
 
 def _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes, workers,
-                     core):
+                     core, compact=False):
     n_threads = resolve_workers(workers)
     input_array = np.asarray(input)
     if not supported_by_kernels(input_array, output):
-        return ndi.gaussian_filter(
-            input, sigma, order, output, mode, cval, truncate, radius=radius, axes=axes
-        )
+        return _take_core(ndi.gaussian_filter(input, sigma, order, output, mode, cval, truncate,
+                                              radius=radius, axes=axes), core, compact)
     output = get_output(output, input_array)
     axes = check_axes(axes, input_array.ndim)
     n_axes = len(axes)
@@ -160,11 +168,20 @@ def _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, 
     active = [i for i in range(n_axes) if sigmas[i] > 1e-15]
     if not active:
         output[...] = input_array[...]
-        return output
+        return _take_core(output, core, compact)
     passes = [
         checked_pass(
             axes[i], _axis_weights(sigmas[i], orders[i], truncate, radii[i]), modes[i], cval, output
         )
         for i in active
     ]
-    return run_passes(input_array, output, passes, n_threads, core)
+    if core is None:
+        return run_passes(input_array, output, passes, n_threads)
+    # The last pass leaves the core of every filtered axis: all of output[core] when the axes
+    # left alone are whole in it.
+    shape = tuple(len(range(*c.indices(n))) for c, n in zip(core, output.shape, strict=True))
+    passed = {p[0] for p in passes}
+    if compact and all(d in passed or shape[d] == n for d, n in enumerate(output.shape)):
+        return run_passes(input_array, output, passes, n_threads, core,
+                          final=np.empty(shape, output.dtype))
+    return _take_core(run_passes(input_array, output, passes, n_threads, core), core, compact)
