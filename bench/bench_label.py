@@ -1,6 +1,7 @@
 """label: qbi_fast (1 thread and all) vs scipy.ndimage and cc3d, on random (100, 400, 400) volumes
 (p = 0.5) and the eroded foam (the lecture pipeline's mask eroded by ball(12)), 6- and
-26-connectivity; plus qbi_fast.labelling's chunked labelling of the eroded foam.
+26-connectivity; plus qbi_fast.labelling's chunked labelling of the eroded foam, and a
+(4000, 4000, 1) image (a unit channel axis).
 
 Run: pytest bench/bench_label.py --benchmark-only --benchmark-json=label.json
 then: python bench/ratios.py label.json
@@ -66,3 +67,22 @@ def test_label_in_chunks(benchmark, timed, all_workers, volume):
     _group(benchmark, name, 6, "qbi_fast.labelling.label_in_chunks", all_workers)
     labels, count = timed(lambda: label_in_chunks(x, (50, 200, 200)), rounds=3)
     assert count == ndi.label(x)[1]
+
+
+@pytest.fixture(scope="module")
+def image_with_channel_axis():
+    """A 2-D mask with a unit channel axis, (Y, X, 1), as image readers often give one."""
+    return np.random.default_rng(1).random((4000, 4000, 1)) < 0.5
+
+
+@pytest.mark.parametrize("impl", ["qbi_fast", "scipy"])
+def test_label_unit_last_axis(benchmark, timed, all_workers, image_with_channel_axis, impl):
+    x = image_with_channel_axis
+    benchmark.group = "label (4000, 4000, 1) random p=0.5, 6-connectivity"
+    benchmark.extra_info.update(impl=impl, workers=all_workers if impl == "qbi_fast" else 1)
+    func = (lambda: qndi.label(x)) if impl == "qbi_fast" else (lambda: ndi.label(x))
+    labels, count = timed(func, rounds=5 if impl == "qbi_fast" else 3)
+    if impl == "qbi_fast":
+        expected, expected_count = ndi.label(x)
+        assert count == expected_count
+        assert np.array_equal(labels, expected)

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from . import _core
 from ._threads import resolve_workers
 from ._validate import kernel_dtype
-from .ndimage._measurements import label
+from .ndimage._measurements import label, without_unit_axes
 
 __all__ = ["ChunkLabels", "label_chunk", "label_in_chunks", "merge_chunks", "relabel_chunk"]
 
@@ -109,8 +109,10 @@ def label_chunk(chunk, offset, volume_shape, structure=None, *, workers=None) ->
     labels = np.empty(chunk.shape, np.int64 if chunk.size >= 2**31 - 2 else np.int32)
     if chunk.size == 0:
         return ChunkLabels(labels, 0, offset, volume_shape, np.empty(0, np.int64))
-    source = chunk if kernel_dtype(chunk.dtype) else chunk != 0
-    count, first = _core.label(source, labels, np.ascontiguousarray(structure, dtype=np.uint8),
+    source, view, connectivity = without_unit_axes(
+        chunk if kernel_dtype(chunk.dtype) else chunk != 0, labels, structure)
+    # first samples as C-order indices: the same with or without unit axes
+    count, first = _core.label(source, view, np.ascontiguousarray(connectivity, dtype=np.uint8),
                                resolve_workers(workers), True)
     local = np.unravel_index(first, chunk.shape)
     first = np.ravel_multi_index(tuple(i + o for i, o in zip(local, offset, strict=True)),

@@ -364,6 +364,34 @@ def test_label_numbering_follows_output_layout(layout, k, assert_same):
         assert not np.array_equal(out_s, ndi.label(a, s)[0])
 
 
+UNIT_AXIS_OUTPUTS = {
+    "new": lambda shape: None,
+    "C": lambda shape: garbage_like(shape, np.int32),
+    "F": lambda shape: garbage_like(shape, np.int32, order="F"),
+    "reversed axis 0": lambda shape: garbage_like(shape, np.int64)[::-1],
+}
+
+
+@pytest.mark.parametrize("shape", [(30, 41, 1), (1, 30, 41), (30, 1, 41), (1, 1, 50), (1, 1, 1),
+                                   (6, 1, 7, 1), (1, 40)], ids=shape_id)
+@pytest.mark.parametrize("output", UNIT_AXIS_OUTPUTS)
+@pytest.mark.parametrize("full", [False, True])
+def test_label_unit_axes(shape, output, full, assert_same):
+    """Axes of one sample are left out of the kernel's labelling (along the last axis they made
+    every run one sample long): labels, numbering and the output layout's scan order stay
+    scipy's."""
+    a = random_mask(shape, 0.45, seed=sum(shape))
+    s = ndi.generate_binary_structure(len(shape), len(shape) if full else 1)
+    out_q, out_s = (UNIT_AXIS_OUTPUTS[output](shape) for _ in range(2))
+    got, expected = qnd.label(a, s, out_q), ndi.label(a, s, out_s)
+    if out_q is None:
+        assert got[1] == expected[1]
+        assert_same(got[0], expected[0])
+    else:
+        assert got == expected
+        assert_same(out_q, out_s)
+
+
 def _comb(teeth: int) -> np.ndarray:
     """One component with ``teeth`` teeth (a provisional label each in any scan), plus isolated
     samples that C and Fortran scans meet in different orders."""
