@@ -15,6 +15,7 @@ __all__ = [
     "check_axes",
     "check_writeable",
     "get_output",
+    "in_native_order",
     "kernel_dtype",
     "mode_code",
     "new_output_dtype",
@@ -170,9 +171,20 @@ def kernel_dtype(dtype: np.dtype) -> bool:
     return dtype.kind == "f" and dtype.itemsize in (4, 8)
 
 
+def in_native_order(array: np.ndarray) -> np.ndarray:
+    """``array``, or its samples copied into the machine's byte order where that gives a dtype
+    the kernels read (data from big-endian files): one copy costs far less than scipy's
+    single-threaded path, and the values, so the results, are the same."""
+    native = array.dtype.newbyteorder("=")
+    if array.dtype.isnative or not kernel_dtype(native):
+        return array
+    return array.astype(native)
+
+
 def supported_by_kernels(input: np.ndarray, output) -> bool:
-    """Whether the input's dtype and the requested output's dtype both have a compiled path."""
-    if not kernel_dtype(input.dtype):
+    """Whether the input's dtype (in native byte order: see :func:`in_native_order`) and the
+    requested output's dtype both have a compiled path."""
+    if not kernel_dtype(input.dtype.newbyteorder("=")):
         return False
     if output is None:
         return True

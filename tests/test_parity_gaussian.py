@@ -15,7 +15,8 @@ hold bytes other than 0/1 and integer outputs wrap, exactly as scipy's C casts d
   chunks and blocks) against the slice of scipy's whole-line result;
 * results independent of ``workers=`` and of concurrent calls from several Python threads;
 * misuse raising scipy's exception class and message; dtypes the kernels do not handle (complex,
-  float16, longdouble, big-endian) giving scipy's results or exceptions; ``workers=`` checks;
+  float16, longdouble, big-endian outputs) and big-endian input (copied into native order, see
+  test_byte_order.py) giving scipy's results or exceptions; ``workers=`` checks;
 * hypothesis property tests over dtypes, shapes, sigma, order, mode, cval, truncate, radius and
   output dtype.
 """
@@ -878,7 +879,7 @@ def test_gaussian_misuse_raises_like_scipy(call, assert_same_error):
 
 
 # --------------------------------------------------------------------------------------------
-# dtypes left to scipy
+# dtypes left to scipy (and big-endian input, which is not: test_byte_order.py)
 
 C128 = random_array((6, 7), "float64", seed=40) + 1j * random_array((6, 7), "float64", seed=41)
 BIG_F8 = random_array((6, 7), "float64", seed=42).astype(">f8")

@@ -22,8 +22,8 @@ with scipy's exception class and message (and warnings). Covered:
 * scipy's separate 1-d path: footprint holes ignored, integers filtered as int64 (uint64 values
   >= 2**63 wrap), cval converted in Python (and its errors), bool input;
 * results independent of ``workers=`` and of concurrent calls from several Python threads;
-* dtypes the kernels do not handle (float16, complex, longdouble, big-endian) giving scipy's
-  results or exceptions;
+* dtypes the kernels do not handle (float16, complex, longdouble) and big-endian data (input
+  copied into native order, see test_byte_order.py) giving scipy's results or exceptions;
 * hypothesis property tests over dtypes, shapes, footprints, ranks, percentiles, modes, cval,
   origins, axes and output dtypes.
 

@@ -12,6 +12,7 @@ from .._threads import resolve_workers
 from .._validate import (
     check_axes,
     get_output,
+    in_native_order,
     normalize_sequence,
     supported_by_kernels,
 )
@@ -85,8 +86,9 @@ def gaussian_filter1d(
     workers : int or None, keyword-only
         Threads to use; None means :func:`qbi_fast.get_workers`, -1 all CPUs, -2 all but one.
 
-    Inputs or outputs of a dtype the kernels do not cover (complex, float16, longdouble,
-    non-native byte order) are passed to scipy unchanged.
+    Inputs or outputs of a dtype the kernels do not cover (complex, float16, longdouble) and
+    outputs in non-native byte order are passed to scipy unchanged; input in non-native byte
+    order is copied into native order first.
     """
     n_threads = resolve_workers(workers)
     input_array = np.asarray(input)
@@ -94,6 +96,7 @@ def gaussian_filter1d(
         return ndi.gaussian_filter1d(
             input, sigma, axis, order, output, mode, cval, truncate, radius=radius
         )
+    input_array = in_native_order(input_array)
     weights = _axis_weights(sigma, order, truncate, radius)
     output = get_output(output, input_array)
     passes = [checked_pass(axis, weights, mode, cval, output)]
@@ -127,7 +130,8 @@ def gaussian_filter(
         Threads to use; None means :func:`qbi_fast.get_workers`, -1 all CPUs, -2 all but one.
         The result does not depend on it.
 
-    Complex, float16, longdouble and non-native byte-order arrays go to scipy unchanged.
+    Complex, float16 and longdouble arrays, and outputs in non-native byte order, go to scipy
+    unchanged.
     """
     return _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, axes,
                             workers, None)
@@ -158,6 +162,7 @@ def _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, 
     if not supported_by_kernels(input_array, output):
         return _take_core(ndi.gaussian_filter(input, sigma, order, output, mode, cval, truncate,
                                               radius=radius, axes=axes), core, compact)
+    input_array = in_native_order(input_array)
     output = get_output(output, input_array)
     axes = check_axes(axes, input_array.ndim)
     n_axes = len(axes)

@@ -12,7 +12,7 @@ import scipy.ndimage as ndi
 from .. import _core
 from .._dispatch import accepts_dask
 from .._threads import resolve_workers
-from .._validate import kernel_dtype
+from .._validate import in_native_order, kernel_dtype
 
 __all__ = ["find_objects", "label", "label_sizes", "sum_labels"]
 
@@ -192,8 +192,7 @@ def label_sizes(labels, max_label=None, *, workers=None) -> np.ndarray:
         raise ValueError(msg)
     if labels.ndim == 0:
         labels = labels.reshape(1)
-    if not _integer_kernel_dtype(labels.dtype):  # non-native byte order
-        labels = labels.astype(labels.dtype.newbyteorder("="))
+    labels = in_native_order(labels)
     return _core.label_sizes(labels, max_label, n_threads)
 
 
@@ -202,7 +201,7 @@ def find_objects(input, max_label=0, *, workers=None):
     """Bounding boxes of labels; a drop-in for ``scipy.ndimage.find_objects`` (a list of tuples
     of slices, None for labels that do not occur), computed in parallel."""
     n_threads = resolve_workers(workers)
-    input = np.asarray(input)
+    input = in_native_order(np.asarray(input))
     if not _integer_kernel_dtype(input.dtype) or input.ndim == 0:
         return ndi.find_objects(input, max_label)
     max_label = operator.index(max_label)

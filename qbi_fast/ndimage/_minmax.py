@@ -19,6 +19,7 @@ from .._validate import (
     as_c_origins,
     check_axes,
     get_output,
+    in_native_order,
     kernel_dtype,
     mode_code,
     normalize_axis_index,
@@ -121,6 +122,7 @@ def _min_or_max_filter(input, size, footprint, structure, output, mode, cval, or
         # reached with a structure only; scipy's kernel would read outside the footprint
         msg = "footprint has no elements"
         raise ValueError(msg)
+    input = in_native_order(input)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
         return scipy_call(scipy_size)
     output = target = get_output(output, input)
@@ -261,6 +263,7 @@ def _min_or_max_filter1d(input, size, axis, output, mode, cval, origin, minimum,
     if np.iscomplexobj(input):
         msg = "Complex type not supported"
         raise TypeError(msg)
+    input = in_native_order(input)
     if not kernel_dtype(input.dtype) or input.ndim == 0:
         return scipy_call()
     axis = normalize_axis_index(axis, input.ndim)  # then scipy's C layer: an int
@@ -408,7 +411,8 @@ _SHARED_DOC = """
     independent of the size); other footprints by their runs along the last axis. Float data
     holding NaN or zeros of both signs (where scipy's visiting order decides the result),
     non-finite structure values, structures with uint64 data or output, float16, complex and
-    non-native byte order go to scipy.
+    outputs in non-native byte order go to scipy (input in non-native byte order is copied into
+    native order first).
 """
 
 for _f in (minimum_filter1d, maximum_filter1d, minimum_filter, maximum_filter, grey_erosion,

@@ -17,6 +17,7 @@ from .._validate import (
     as_c_double,
     check_axes,
     get_output,
+    in_native_order,
     kernel_dtype,
     mode_code,
     normalize_sequence,
@@ -139,6 +140,9 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=3)
         size = None  # scipy ignores it too; passing None spares a second warning
     input = np.asarray(input)
+    # scipy's 1-d path takes float32 and float64 in native byte order only (see below)
+    swapped_float = not input.dtype.isnative and input.dtype.kind == "f"
+    input = in_native_order(input)
     given_footprint, given_output = footprint, output
     if not kernel_dtype(input.dtype):
         return scipy_filter(size, footprint, output)
@@ -182,6 +186,8 @@ def _rank_filter(input, rank, size, footprint, output, mode, cval, origin, opera
     # with wrap, reflect or mirror): undefined there, computed as for n-d input here.
     reach_after = (footprint.size - 1) // 2 - origins[-1]
     one_d = input.ndim == 1 and (input.size - reach_after >= 0 or input.size == 1)
+    if one_d and swapped_float:  # scipy raises "Unsupported array type"
+        return scipy_filter(size, given_footprint, given_output)
     if one_d and not (code in _REFLECTING and input.size < footprint.size):
         _filter_1d(input, rank, footprint.size, origins[-1], output, code, cval, n_threads,
                    lambda out: scipy_filter(size, given_footprint, out))
@@ -226,7 +232,8 @@ _SHARED_DOC = """
     integer data; qbi_fast reproduces it, except where scipy reads outside the array (windows
     longer than the input with wrap, reflect or mirror modes), which give the n-d results here.
     Minimum and maximum ranks go to :func:`minimum_filter` and :func:`maximum_filter`, as
-    in scipy; float16, complex and non-native byte order go to scipy.
+    in scipy; float16, complex and outputs in non-native byte order go to scipy (input in
+    non-native byte order is copied into native order first).
 """
 
 
