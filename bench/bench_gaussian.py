@@ -82,3 +82,23 @@ def test_gaussian_channels_last(benchmark, timed, all_workers, colour_image, imp
     else:
         result = timed(lambda: qndi.gaussian_filter(colour_image, 2.0, workers=workers))
     assert result.dtype == np.float32
+
+
+@pytest.fixture(scope="module")
+def big_endian_foam(foam):
+    """The foam as float32 read from a big-endian file (as tifffile gives such a file)."""
+    return foam.astype(">f4")
+
+
+@pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
+def test_gaussian_big_endian(benchmark, timed, all_workers, big_endian_foam, impl):
+    """Big-endian input: qbi_fast copies it into native order, then filters."""
+    benchmark.group = "gaussian >f4 (big-endian) sigma=3"
+    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
+    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
+                                shape=list(big_endian_foam.shape))
+    if impl == "scipy":
+        result = timed(lambda: ndi.gaussian_filter(big_endian_foam, 3.0), rounds=3)
+    else:
+        result = timed(lambda: qndi.gaussian_filter(big_endian_foam, 3.0, workers=workers))
+    assert result.dtype == np.float32
