@@ -146,6 +146,32 @@ def _face_of(source, cut, chunks) -> tuple[int, bool, int]:
     return d, low, depth
 
 
+def _anchors_per_chunk(arrays: list[da.Array], chunks_with_slabs: int) -> int:
+    """How many empty tasks on each chunk its face slab tasks must also depend on, so that
+    distributed's scheduler runs each slab task where its chunk is.
+
+    The scheduler takes a group of tasks for root-ish -- and then runs each on whichever worker
+    is free, wherever its inputs are -- when the group is more than twice the cluster's threads
+    and the task groups it depends on hold fewer than
+    ``distributed.scheduler.rootish-taskgroup-dependencies`` (5) tasks in all. The face slabs
+    of an array of fewer chunks than that are such a group: each slab task ran on either worker,
+    half the time pulling its whole chunk across for a slice of it. On 2 workers a (256, 512,
+    512) float32 gaussian in 64 MiB chunks took 460 ms that way, 255 ms without. The empty
+    tasks depend on the chunk, so they run where it is and the slab task stays there too."""
+    threshold = dask.config.get("distributed.scheduler.rootish-taskgroup-dependencies", 5)
+    missing = int(threshold) - sum(array.npartitions for array in arrays)
+    return max(0, -(-missing // max(chunks_with_slabs, 1)))
+
+
+def _nothing(block: np.ndarray) -> None:
+    """An anchor task: depends on a chunk, so runs where it is, and gives nothing."""
+
+
+def _face(block: np.ndarray, cut: tuple, *anchors: None) -> np.ndarray:
+    """A face slab of ``block``; the anchors are there only to be depended on."""
+    return block[cut]
+
+
 def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) -> da.Array:
     """``run`` on every chunk of ``arrays[0]`` with its halo (the other arrays, chunked alike,
     cut the same way). Each output chunk is one task whose inputs are its own chunk and, from
@@ -161,12 +187,14 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
 
     The slab tasks carry no priority annotation: on distributed the graph is optimised on the
     scheduler, whose low-level fusion drops layer annotations, and with fusion off there the
-    raised priority measured no faster (bench/RESULTS.md, tenth session)."""
+    raised priority measured no faster (bench/RESULTS.md, tenth session). Where the arrays have
+    few chunks, the slab tasks also depend on empty tasks (see :func:`_anchors_per_chunk`)."""
     data = arrays[0]
     spans = [_spans(chunks, h, n)
              for chunks, h, n in zip(data.chunks, reach.halo, data.shape, strict=True)]
     token = tokenize(name, run, *arrays, reach)
     out_name, slab_name = f"{name}-{token}", f"{name}-halo-{token}"
+    anchor_name = f"{name}-anchor-{token}"
     plans = {}
     for index in np.ndindex(*data.numblocks):
         inner, shape, axis_pieces = zip(*(spans[d][i] for d, i in enumerate(index)), strict=True)
@@ -193,8 +221,13 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
         along = slice(0, depth) if low else slice(length - depth, length)
         return tuple(along if e == d else slice(None) for e in range(data.ndim))
 
-    slabs = {(slab_name, a, *source, d, int(low)): (operator.getitem, (array.name, *source),
-                                                    slab_cut(source, d, low))
+    sources = {source for source, _, _ in depths}
+    per_chunk = _anchors_per_chunk(arrays, len(arrays) * len(sources))
+    anchors = {(anchor_name, a, *source, j): (_nothing, (array.name, *source))
+               for a, array in enumerate(arrays) for source in sources for j in range(per_chunk)}
+    slabs = {(slab_name, a, *source, d, int(low)): (
+                 _face, (array.name, *source), slab_cut(source, d, low),
+                 *((anchor_name, a, *source, j) for j in range(per_chunk)))
              for a, array in enumerate(arrays) for source, d, low in depths}
     outputs = {}
     for index, (inner, shape, pieces) in plans.items():
@@ -213,9 +246,14 @@ def _map_with_halo(run, arrays: list[da.Array], reach: Reach, dtype, name: str) 
                                        [array.dtype for array in arrays], parts)
     graph = HighLevelGraph.from_collections(
         slab_name, MaterializedLayer(slabs), dependencies=arrays)
-    layers = HighLevelGraph(
-        {**graph.layers, out_name: MaterializedLayer(outputs)},
-        {**graph.dependencies, out_name: {slab_name} | graph.dependencies[slab_name]})
+    layers, dependencies = dict(graph.layers), dict(graph.dependencies)
+    if anchors:
+        layers[anchor_name] = MaterializedLayer(anchors)
+        dependencies[anchor_name] = {array.name for array in arrays}
+        dependencies[slab_name] = dependencies[slab_name] | {anchor_name}
+    layers[out_name] = MaterializedLayer(outputs)
+    dependencies[out_name] = {slab_name} | dependencies[slab_name]
+    layers = HighLevelGraph(layers, dependencies)
     return da.Array(layers, out_name, data.chunks, meta=np.empty((0,) * data.ndim, dtype))
 
 

@@ -18,6 +18,7 @@ Everything runs on the threaded scheduler, and a handful of cases on a real two-
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 
@@ -28,6 +29,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 from dask.core import get_dependencies
+from dask.utils import key_split
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -577,6 +579,31 @@ def test_one_slab_task_per_chunk_face():
     assert [len(layer) for layer in slabs] == [faces]  # 24 + 16 + 16; pairs would be 144
 
 
+def _slab_dependency_tasks(lazy: da.Array) -> int:
+    """The tasks, in all, of the task groups that the face slab tasks depend on: what
+    distributed's root-ish rule counts (tasks are grouped by their key's name prefix)."""
+    graph = dict(lazy.__dask_graph__())
+    groups = collections.Counter(key_split(key) for key in graph)
+    slabs = [key for key in graph if key_split(key).endswith("-halo")]
+    assert slabs
+    return sum(groups[g] for g in {key_split(d) for k in slabs for d in get_dependencies(graph, k)})
+
+
+@pytest.mark.parametrize("chunks", [(8, 16, 16), (8, 8, 16), (8, 8, 8), (4, 8, 8), (8, 4, 4)])
+def test_slab_tasks_are_not_root_ish(chunks):
+    """distributed runs a large group of tasks that depends on fewer than 5 tasks in all on any
+    free worker, not where its inputs are (its root-ish rule): the face slabs of an array of few
+    chunks each pulled a whole chunk to the other worker, for a slice of it. Empty tasks make
+    their dependencies up to the rule's threshold (a dask config value)."""
+    x = da.zeros((16, 16, 16), chunks=chunks, dtype=np.float32)
+    assert _slab_dependency_tasks(ndimage.gaussian_filter(x, 1.0)) >= 5
+    with dask.config.set({"distributed.scheduler.rootish-taskgroup-dependencies": 40}):
+        assert _slab_dependency_tasks(ndimage.median_filter(x, 3)) >= 40
+    if x.npartitions >= 5:  # enough chunks: no empty tasks
+        graph = ndimage.gaussian_filter(x, 1.0).__dask_graph__()
+        assert not [name for name in graph.layers if "-anchor-" in name]
+
+
 @pytest.mark.parametrize(("func", "args"), [
     (ndimage.gaussian_filter, (1.0,)),
     (ndimage.gaussian_filter1d, (1.0,)),
@@ -1104,6 +1131,43 @@ def test_distributed_filters(assert_same, client):
         result = _on_cluster(client, lazy)
         assert lazy.dtype == result.dtype
         assert_same(result, func(x, **kwargs))
+
+
+def _pinned_quarters(client, x: np.ndarray) -> da.Array:
+    """``x`` as a dask array of 2 x 2 chunks along its first two axes, held on the cluster's
+    two workers alternately (new keys on every call)."""
+    workers = sorted(client.scheduler_info()["workers"])
+    h, w = x.shape[0] // 2, x.shape[1] // 2
+    def chunk(i, j):
+        future = client.scatter(x[h * i:h * i + h, w * j:w * j + w],
+                                workers=[workers[(i + j) % 2]])
+        return da.from_delayed(dask.delayed(future), (h, w, *x.shape[2:]), dtype=x.dtype)
+
+    blocks = [[[chunk(i, j)] for j in range(2)] for i in range(2)]
+    source = client.persist(da.block(blocks))
+    distributed.wait(source)
+    assert len({where[0] for where in client.who_has(source).values()}) == 2
+    return source
+
+
+def test_distributed_slabs_are_cut_where_their_chunks_are(assert_same, client):
+    """Face slab tasks of an array of four 1 MiB chunks, two on each worker, run where their
+    chunk is (see test_slab_tasks_are_not_root_ish): no chunk travels for a slice of it. Checked
+    on a second array, once the scheduler knows how long these tasks take (until then it
+    guesses half a second each, and its work stealing may move one by that guess)."""
+    x = random_array((128, 128, 64), "float32", seed=23)
+    with client.as_current():
+        ndimage.gaussian_filter(_pinned_quarters(client, x), 1.5).compute(scheduler=client)
+        lazy = ndimage.gaussian_filter(_pinned_quarters(client, x), 1.5)
+        with distributed.get_task_stream(client) as stream:
+            result = lazy.compute(scheduler=client)
+    assert_same(result, ndimage.gaussian_filter(x, 1.5))
+    slabs = [task for task in stream.data if "-halo-" in str(task["key"])]
+    assert len(slabs) == 8  # one per inner face, 2 per chunk
+    moved = [task["key"] for task in stream.data
+             if ("-halo-" in str(task["key"]) or "-anchor-" in str(task["key"]))
+             and any(step["action"] == "transfer" for step in task["startstops"])]
+    assert not moved
 
 
 def test_distributed_binary_erosion_with_mask(assert_same, client):
