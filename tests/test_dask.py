@@ -604,6 +604,23 @@ def test_slab_tasks_are_not_root_ish(chunks):
         assert not [name for name in graph.layers if "-anchor-" in name]
 
 
+def test_anchored_graphs_compute_as_numpy(assert_same):
+    """Graphs with anchor tasks (fewer than 5 chunks in all), one with a mask as a second
+    chunked array, give the numpy results."""
+    rng = np.random.default_rng(24)
+    x, mask = rng.random((16, 16, 16)) < 0.6, rng.random((16, 16, 16)) < 0.8
+    y = random_array((16, 16, 16), "float32", seed=25)
+    for lazy, expected in [
+        (ndimage.binary_erosion(da.from_array(x, (8, 16, 16)), iterations=2,
+                                mask=da.from_array(mask, (8, 16, 16))),
+         ndimage.binary_erosion(x, iterations=2, mask=mask)),
+        (ndimage.gaussian_filter(da.from_array(y, (8, 8, 16)), 1.3),
+         ndimage.gaussian_filter(y, 1.3)),
+    ]:
+        assert [name for name in lazy.__dask_graph__().layers if "-anchor-" in name]
+        assert_same(_compute(lazy), expected)
+
+
 @pytest.mark.parametrize(("func", "args"), [
     (ndimage.gaussian_filter, (1.0,)),
     (ndimage.gaussian_filter1d, (1.0,)),
