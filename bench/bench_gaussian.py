@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+
 import qbi_fast.ndimage as qndi
 
 DTYPES = ["float32", "float64"]
@@ -71,16 +72,20 @@ def colour_image():
     return np.random.default_rng(0).random((2000, 2000, 3), dtype=np.float32)
 
 
+def _qbi_fast_and_scipy(benchmark, timed, all_workers, data, sigma, group, impl):
+    """One of: qbi_fast on 1 thread, on all, or scipy, on ``data``."""
+    benchmark.group = group
+    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
+    benchmark.extra_info.update(impl=impl.split()[0], workers=workers, shape=list(data.shape))
+    if impl == "scipy":
+        return timed(lambda: ndi.gaussian_filter(data, sigma), rounds=3)
+    return timed(lambda: qndi.gaussian_filter(data, sigma, workers=workers))
+
+
 @pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
 def test_gaussian_channels_last(benchmark, timed, all_workers, colour_image, impl):
-    benchmark.group = "gaussian float32 (2000, 2000, 3) sigma=2"
-    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
-    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
-                                shape=list(colour_image.shape))
-    if impl == "scipy":
-        result = timed(lambda: ndi.gaussian_filter(colour_image, 2.0), rounds=3)
-    else:
-        result = timed(lambda: qndi.gaussian_filter(colour_image, 2.0, workers=workers))
+    result = _qbi_fast_and_scipy(benchmark, timed, all_workers, colour_image, 2.0,
+                                 "gaussian float32 (2000, 2000, 3) sigma=2", impl)
     assert result.dtype == np.float32
 
 
@@ -93,12 +98,6 @@ def big_endian_foam(foam):
 @pytest.mark.parametrize("impl", ["qbi_fast 1", "qbi_fast all", "scipy"])
 def test_gaussian_big_endian(benchmark, timed, all_workers, big_endian_foam, impl):
     """Big-endian input: qbi_fast copies it into native order, then filters."""
-    benchmark.group = "gaussian >f4 (big-endian) sigma=3"
-    workers = {"qbi_fast 1": 1, "qbi_fast all": all_workers, "scipy": 1}[impl]
-    benchmark.extra_info.update(impl=impl.split()[0], workers=workers,
-                                shape=list(big_endian_foam.shape))
-    if impl == "scipy":
-        result = timed(lambda: ndi.gaussian_filter(big_endian_foam, 3.0), rounds=3)
-    else:
-        result = timed(lambda: qndi.gaussian_filter(big_endian_foam, 3.0, workers=workers))
+    result = _qbi_fast_and_scipy(benchmark, timed, all_workers, big_endian_foam, 3.0,
+                                 "gaussian >f4 (big-endian) sigma=3", impl)
     assert result.dtype == np.float32
