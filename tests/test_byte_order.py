@@ -8,6 +8,8 @@ that fails, so a case that reached scipy would fail rather than pass unnoticed.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -17,6 +19,9 @@ from hypothesis.extra import numpy as hnp
 
 from qbi_fast import ndimage as qnd
 from qbi_fast._testing import hypothesis_settings
+
+pytestmark = pytest.mark.skipif(sys.byteorder != "little",
+                                reason="big-endian data is native on this machine")
 
 FALLBACKS = [
     "gaussian_filter", "gaussian_filter1d", "median_filter", "rank_filter",
