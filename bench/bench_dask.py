@@ -2,6 +2,8 @@
 (256, 512, 512) float32 volume, in chunks of 16 MiB (64, 256, 256) and of 64 MiB (128, 256,
 512, nearer dask's advice of ~100 MB chunks), held in the workers' memory. Each timed run
 persists the lazy result on the cluster and waits for it (nothing is gathered to the client).
+Every comparison alternates the two libraries, a run of dask-image before each run of
+qbi_fast, so that both see the same spells of a host whose speed drifts over minutes.
 The input's chunks are spread evenly over the two workers. Gaussian (sigma 2) and median (size
 3) must equal dask-image's results; labels of the thresholded smoothed volume must equal
 scipy's labelling of the whole array.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import time
 import uuid
 
 import dask
@@ -104,15 +107,29 @@ def reference(volume):
     return {name: ours_theirs[1](volume).compute() for name, ours_theirs in CASES.items()}
 
 
+def alternated(benchmark, ours, theirs, rounds):
+    """Times ``ours`` as pytest-benchmark does and ``theirs`` (dask-image) here, alternately: a
+    run of ``theirs`` before every run of ``ours`` (pedantic's setup, untimed by it; the first
+    is the warm-up). Records the times of ``theirs`` in extra_info for ratios.py."""
+    times = []
+
+    def run_theirs():
+        start = time.perf_counter()
+        theirs()
+        times.append(time.perf_counter() - start)
+
+    benchmark.extra_info.update(impl="qbi_fast", workers="2 processes x 1 thread")
+    benchmark.pedantic(ours, setup=run_theirs, rounds=rounds, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["alternated"] = {"impl": "dask-image", "times": times[1:]}
+
+
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("impl", ["qbi_fast", "dask-image"])
-def test_filter(benchmark, timed, client, volume, reference, case, impl):
+def test_filter(benchmark, client, volume, reference, case):
     benchmark.group = f"dask {case}, {_chunking(volume)}"
-    benchmark.extra_info.update(impl=impl, workers="2 processes x 1 thread")
-    func = CASES[case][0 if impl == "qbi_fast" else 1]
-    timed(persisted(lambda x: [func(x)], volume), rounds=5 if impl == "qbi_fast" else 3)
-    if impl == "qbi_fast":
-        np.testing.assert_array_equal(func(volume).compute(), reference[case])
+    ours, theirs = CASES[case]
+    alternated(benchmark, persisted(lambda x: [ours(x)], volume),
+               persisted(lambda x: [theirs(x)], volume), rounds=7 if "gaussian" in case else 3)
+    np.testing.assert_array_equal(ours(volume).compute(), reference[case])
 
 
 def test_gaussian_without_halo(benchmark, timed, client, volume):
@@ -130,14 +147,11 @@ def scipy_labels(foreground):
     return ndi.label(foreground.compute())
 
 
-@pytest.mark.parametrize("impl", ["qbi_fast", "dask-image"])
-def test_label(benchmark, timed, client, volume, foreground, scipy_labels, impl):
+def test_label(benchmark, client, volume, foreground, scipy_labels):
     benchmark.group = f"dask label, {_chunking(volume)}"
-    benchmark.extra_info.update(impl=impl, workers="2 processes x 1 thread")
-    func = ndimage.label if impl == "qbi_fast" else dask_image_measure.label
-    timed(persisted(func, foreground), rounds=5 if impl == "qbi_fast" else 3)
-    labels, count = func(foreground)
+    alternated(benchmark, persisted(ndimage.label, foreground),
+               persisted(dask_image_measure.label, foreground), rounds=3)
     expected, expected_count = scipy_labels
-    assert int(count.compute()) == expected_count
-    if impl == "qbi_fast":
-        np.testing.assert_array_equal(labels.compute(), expected)
+    for label in (ndimage.label, dask_image_measure.label):
+        assert int(label(foreground)[1].compute()) == expected_count
+    np.testing.assert_array_equal(ndimage.label(foreground)[0].compute(), expected)

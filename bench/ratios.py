@@ -1,6 +1,8 @@
 """Print speed ratios from a pytest-benchmark JSON file: for every benchmark group, each
 implementation's median time and how many times faster than the reference it ran (same group,
 same run): scipy for ndimage functions, algotom for ring removal, dask-image on dask arrays.
+A benchmark whose extra_info holds "alternated" (another implementation's times, taken in
+turn with its own rounds) adds that implementation's median to its group.
 
     python bench/ratios.py results.json
 """
@@ -8,6 +10,7 @@ same run): scipy for ndimage functions, algotom for ring removal, dask-image on 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections import defaultdict
 
@@ -22,6 +25,11 @@ def ratios(path: str) -> list[str]:
         info = b.get("extra_info", {})
         label = f"{info.get('impl', b['name'])} (workers={info.get('workers', '?')})"
         groups[b["group"]].append((label, b["stats"]["median"]))
+        other = info.get("alternated")
+        if other:
+            groups[b["group"]].append(
+                (f"{other['impl']} (alternated with it, workers={info.get('workers', '?')})",
+                 statistics.median(other["times"])))
     machine = report.get("machine_info", {})
     lines = [
         f"machine: {machine.get('cpu', {}).get('brand_raw', '?')}, "
