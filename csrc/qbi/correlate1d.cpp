@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "convert.hpp"
@@ -219,33 +220,62 @@ BlockKernel pick_kernel(Symmetry symmetry) {
     return odd ? correlate_block_odd : correlate_block_even;
 }
 
+// A dimension other than the axis: its size, and its stride in each input segment and in the
+// output.
 struct Dim {
-    index_t size, in_stride, out_stride;
+    index_t size = 1;
+    std::vector<index_t> in_strides;
+    index_t out_stride = 0;
 };
 
 // How the lines along `axis` are visited: in blocks of lines that neighbour each other along the
-// `batch` dimension (each block is one task), the blocks ordered by the `outer` dimensions.
+// `batch` dimension (each block is one task), the blocks ordered by the `outer` dimensions. A
+// line may be made of several input segments laid end to end (see correlate1d_symmetric).
 struct LinePlan {
-    index_t n = 0;  // samples along the axis
-    index_t in_step = 0, out_step = 0;
-    Dim batch{1, 0, 0};      // size 1: a single line (1-d data)
+    index_t n = 0;                // samples along the axis, all segments
+    std::vector<index_t> starts;  // where each segment starts along the line, then n
+    std::vector<index_t> in_steps;
+    index_t out_step = 0;
+    std::size_t widest = 0;  // the longest segment, whose layout decides how lines are read
+    Dim batch;               // size 1: a single line (1-d data)
     std::vector<Dim> outer;  // every other dimension, outermost first
+
+    // The segment holding line position i, searching on from segment `from`.
+    std::size_t segment_of(index_t i, std::size_t from = 0) const {
+        while (i >= starts[from + 1]) ++from;
+        return from;
+    }
 };
 
-LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
+LinePlan plan_lines(const std::vector<ArrayView>& ins, const ArrayView& out, int axis) {
     LinePlan plan;
-    plan.n = in.shape[axis];
-    plan.in_step = in.strides[axis];
+    const std::size_t segments = ins.size();
     plan.out_step = out.strides[axis];
-    // Drop unit dimensions and merge neighbours that address memory like one longer dimension.
+    for (std::size_t s = 0; s < segments; ++s) {
+        plan.starts.push_back(plan.n);
+        plan.n += ins[s].shape[axis];
+        plan.in_steps.push_back(ins[s].strides[axis]);
+        if (ins[s].shape[axis] > ins[plan.widest].shape[axis]) plan.widest = s;
+    }
+    plan.starts.push_back(plan.n);
+    const ArrayView& in = ins[plan.widest];
+    // Drop unit dimensions and merge neighbours that address memory like one longer dimension
+    // in every segment and in the output.
     for (std::size_t d = 0; d < in.shape.size(); ++d) {
         if (static_cast<int>(d) == axis || in.shape[d] == 1) continue;
-        const Dim next{in.shape[d], in.strides[d], out.strides[d]};
+        Dim next;
+        next.size = in.shape[d];
+        next.out_stride = out.strides[d];
+        for (const ArrayView& segment : ins) next.in_strides.push_back(segment.strides[d]);
         if (!plan.outer.empty()) {
             Dim& prev = plan.outer.back();
-            if (prev.in_stride == next.in_stride * next.size &&
-                prev.out_stride == next.out_stride * next.size) {
-                prev = Dim{prev.size * next.size, next.in_stride, next.out_stride};
+            bool merges = prev.out_stride == next.out_stride * next.size;
+            for (std::size_t s = 0; s < segments; ++s)
+                merges = merges && prev.in_strides[s] == next.in_strides[s] * next.size;
+            if (merges) {
+                prev.size *= next.size;
+                prev.in_strides = next.in_strides;
+                prev.out_stride = next.out_stride;
                 continue;
             }
         }
@@ -262,14 +292,15 @@ LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
         auto best = plan.outer.end();
         index_t best_stride = below;
         for (auto it = plan.outer.begin(); it != plan.outer.end(); ++it) {
-            if (it->size >= min_size && std::abs(it->in_stride) < best_stride) {
-                best_stride = std::abs(it->in_stride);
+            const index_t in_stride = std::abs(it->in_strides[plan.widest]);
+            if (it->size >= min_size && in_stride < best_stride) {
+                best_stride = in_stride;
                 best = it;
             }
         }
         return best;
     };
-    auto best = most_contiguous(std::abs(plan.in_step), 1);
+    auto best = most_contiguous(std::abs(plan.in_steps[plan.widest]), 1);
     if ((best == plan.outer.end() && plan.n < kShortLine) ||
         (best != plan.outer.end() && best->size < kMinBatchLanes)) {
         const auto wide = most_contiguous(std::numeric_limits<index_t>::max(), kMinBatchLanes);
@@ -278,6 +309,8 @@ LinePlan plan_lines(const ArrayView& in, const ArrayView& out, int axis) {
     if (best != plan.outer.end()) {
         plan.batch = *best;
         plan.outer.erase(best);
+    } else {
+        plan.batch.in_strides.assign(segments, 0);
     }
     return plan;
 }
@@ -351,18 +384,18 @@ void extend_rows(double* rows, index_t n, index_t radius, index_t stride, index_
 class TaskCursor {
 public:
     TaskCursor(const LinePlan& plan, index_t tiles, index_t first_task)
-        : plan_(plan), tiles_(tiles), index_(plan.outer.size(), 0) {
+        : plan_(plan), tiles_(tiles), in_offsets_(plan.in_steps.size(), 0),
+          index_(plan.outer.size(), 0) {
         tile_ = first_task % tiles;
         index_t rest = first_task / tiles;
         for (std::size_t d = plan.outer.size(); d-- > 0;) {
             index_[d] = rest % plan.outer[d].size;
             rest /= plan.outer[d].size;
-            in_offset_ += index_[d] * plan.outer[d].in_stride;
-            out_offset_ += index_[d] * plan.outer[d].out_stride;
+            move(plan.outer[d], index_[d]);
         }
     }
     index_t tile() const { return tile_; }
-    index_t in_offset() const { return in_offset_; }
+    index_t in_offset(std::size_t segment) const { return in_offsets_[segment]; }
     index_t out_offset() const { return out_offset_; }
 
     void next() {
@@ -370,19 +403,23 @@ public:
         tile_ = 0;
         for (std::size_t d = plan_.outer.size(); d-- > 0;) {
             const Dim& dim = plan_.outer[d];
-            in_offset_ += dim.in_stride;
-            out_offset_ += dim.out_stride;
+            move(dim, 1);
             if (++index_[d] < dim.size) return;
-            in_offset_ -= dim.size * dim.in_stride;
-            out_offset_ -= dim.size * dim.out_stride;
+            move(dim, -dim.size);
             index_[d] = 0;
         }
     }
 
 private:
+    void move(const Dim& dim, index_t steps) {
+        for (std::size_t s = 0; s < in_offsets_.size(); ++s)
+            in_offsets_[s] += steps * dim.in_strides[s];
+        out_offset_ += steps * dim.out_stride;
+    }
+
     const LinePlan& plan_;
-    index_t tiles_, tile_ = 0, in_offset_ = 0, out_offset_ = 0;
-    std::vector<index_t> index_;
+    index_t tiles_, tile_ = 0, out_offset_ = 0;
+    std::vector<index_t> in_offsets_, index_;
 };
 
 }  // namespace
@@ -407,11 +444,13 @@ bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry
     return false;
 }
 
-void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, index_t first,
-                           const double* weights, index_t radius, Symmetry symmetry, Mode mode,
-                           double cval, int n_threads) {
+void correlate1d_symmetric(const std::vector<ArrayView>& ins, const ArrayView& out, int axis,
+                           index_t first, const double* weights, index_t radius,
+                           Symmetry symmetry, Mode mode, double cval, int n_threads) {
     if (out.size() == 0) return;
-    const LinePlan plan = plan_lines(in, out, axis);
+    const LinePlan plan = plan_lines(ins, out, axis);
+    const std::size_t segments = ins.size();
+    const DType in_dtype = ins.front().dtype;
     const index_t n = plan.n, padded = n + 2 * radius, count = out.shape[axis];
     // Only the input rows the outputs read are loaded, unless the window reaches an end of the
     // line, where the boundary rows may come from anywhere in it (wrap, reflect of short lines).
@@ -428,13 +467,22 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, 
     const int threads = useful_threads(n_threads, out.size() * (radius + 1), kMinWorkPerThread);
     const std::vector<index_t> sources = boundary_sources(n, radius, mode);
 
-    const index_t item = visit_dtype(in.dtype, [](auto tag) { return index_t{sizeof(tag)}; });
+    const index_t item = visit_dtype(in_dtype, [](auto tag) { return index_t{sizeof(tag)}; });
     // Rows of a block lie a whole stride apart, one short contiguous run each, which the
     // hardware prefetchers pick up too late: each row is asked for two rows ahead of its
     // conversion. A line along a contiguous axis is asked for while the line before it is
     // filtered. (Strided rows and lines are read element by element; left to the hardware.)
-    const bool prefetch_rows = batched && plan.batch.in_stride == item;
-    const bool prefetch_lines = !batched && plan.in_step == item;
+    bool prefetch_rows = batched, prefetch_lines = !batched;
+    for (std::size_t s = 0; s < segments; ++s) {
+        prefetch_rows = prefetch_rows && plan.batch.in_strides[s] == item;
+        prefetch_lines = prefetch_lines && plan.in_steps[s] == item;
+    }
+    // The segments a task reads from, and the part [lo, hi) of the line each holds there.
+    const std::size_t first_segment = plan.segment_of(load_first);
+    const std::size_t end_segment = plan.segment_of(load_end - 1, first_segment) + 1;
+    const auto part = [&](std::size_t s) {
+        return std::pair{std::max(load_first, plan.starts[s]), std::min(load_end, plan.starts[s + 1])};
+    };
 
     parallel_ranges(n_outer * tiles, threads, [&](index_t begin, index_t end) {
         AlignedBuffer buffer(padded * stride);
@@ -445,22 +493,26 @@ void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, 
         for (index_t task = begin; task < end; ++task, cursor.next(), ahead.next()) {
             const index_t lane = cursor.tile() * width;
             const index_t used = std::min(width, plan.batch.size - lane);
-            const char* src = in.data + cursor.in_offset() + lane * plan.batch.in_stride;
             char* dst = out.data + cursor.out_offset() + lane * plan.batch.out_stride;
-
-            if (batched) {
-                for (index_t i = load_first; i < load_end; ++i) {
-                    if (prefetch_rows && i + 2 < load_end)
-                        prefetch(src + (i + 2) * plan.in_step, used * item);
-                    load_row(in.dtype, src + i * plan.in_step, used, plan.batch.in_stride,
-                             interior + i * stride);
+            for (std::size_t s = first_segment; s < end_segment; ++s) {
+                // The segment's first sample in this task's first lane; line position i is
+                // (i - starts[s]) steps on.
+                const char* src = ins[s].data + cursor.in_offset(s) + lane * plan.batch.in_strides[s];
+                const index_t step = plan.in_steps[s];
+                const auto [lo, hi] = part(s);
+                if (batched) {
+                    for (index_t i = lo; i < hi; ++i) {
+                        const char* row = src + (i - plan.starts[s]) * step;
+                        if (prefetch_rows && i + 2 < hi) prefetch(row + 2 * step, used * item);
+                        load_row(in_dtype, row, used, plan.batch.in_strides[s], interior + i * stride);
+                    }
+                } else {
+                    load_row(in_dtype, src + (lo - plan.starts[s]) * step, hi - lo, step,
+                             interior + lo);
+                    if (prefetch_lines && task + 1 < end)
+                        prefetch(ins[s].data + ahead.in_offset(s) + (lo - plan.starts[s]) * item,
+                                 (hi - lo) * item);
                 }
-            } else {
-                load_row(in.dtype, src + load_first * plan.in_step, load_end - load_first,
-                         plan.in_step, interior + load_first);
-                if (prefetch_lines && task + 1 < end)
-                    prefetch(in.data + ahead.in_offset() + load_first * item,
-                             (load_end - load_first) * item);
             }
             if (reaches_end) extend_rows(rows, n, radius, stride, used, sources, cval);
             // The output at line position p lands in row p (see correlate_lanes).

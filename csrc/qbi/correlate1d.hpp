@@ -19,14 +19,15 @@ enum class Symmetry { Even, Odd };
 bool classify_symmetry(const double* weights, index_t length, Symmetry* symmetry);
 
 // out = correlate1d(in, weights, axis)[..., first : first + out.shape[axis], ...] (the slice
-// along `axis`) for weights of length 2 * radius + 1 and origin 0: the boundary is that of the
-// whole line of in.shape[axis] samples, and only the rows the outputs read are loaded. `in`
-// and `out` agree in every other dimension and may have any strides; `out` may share memory
-// with `in` only sample for sample (out is in, or in's slice from `first` on, with in's
-// strides). Splits the work over up to n_threads threads; the result does not depend on
-// n_threads.
-void correlate1d_symmetric(const ArrayView& in, const ArrayView& out, int axis, index_t first,
-                           const double* weights, index_t radius, Symmetry symmetry, Mode mode,
-                           double cval, int n_threads);
+// along `axis`) for weights of length 2 * radius + 1 and origin 0, where `in` is the
+// concatenation of `ins` along `axis` (one array, or a block with the halos around it held apart):
+// the boundary is that of the whole line, and only the rows the outputs read are loaded. The
+// segments share a dtype and agree with `out` in every other dimension; any may have any
+// strides. `out` may share memory with a segment only sample for sample (out is that segment,
+// or its slice, with its strides). Splits the work over up to n_threads threads; the result does
+// not depend on n_threads.
+void correlate1d_symmetric(const std::vector<ArrayView>& ins, const ArrayView& out, int axis,
+                           index_t first, const double* weights, index_t radius,
+                           Symmetry symmetry, Mode mode, double cval, int n_threads);
 
 }  // namespace qbi
