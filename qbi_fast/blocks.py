@@ -42,7 +42,7 @@ from ._pointwise import invert, threshold
 from ._threads import resolve_workers
 from ._validate import new_output_dtype
 from .ndimage import label as _label
-from .ndimage._gaussian import gaussian_filter_core
+from .ndimage._gaussian import gaussian_filter_core, gaussian_filter_parts
 
 __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "iter_blocks",
            "open_array", "open_output", "outer_slice"]
@@ -341,8 +341,10 @@ _NAN_SENSITIVE = {ndimage.median_filter, ndimage.rank_filter, ndimage.percentile
                   ndimage.grey_opening, ndimage.grey_closing}
 
 # Functions that can compute just a core of their result with less work than the whole: the
-# gaussian's later passes skip the halo of axes already filtered.
+# gaussian's later passes skip the halo of axes already filtered. It also filters a block
+# given in parts (a chunk and slices of its neighbours) without assembling it.
 _CORE_ONLY = ((ndimage.gaussian_filter, gaussian_filter_core),)
+_FROM_PARTS = ((ndimage.gaussian_filter, gaussian_filter_parts),)
 
 # Arguments that are arrays of the input's shape and are cut into blocks with it.
 _BLOCKED_ARGUMENTS = ("mask",)
@@ -453,6 +455,15 @@ class Operation:
             msg = f"{name} returned shape {result.shape} for a block of shape {data.shape}"
             raise ValueError(msg)
         return result if inner is None else result[inner]
+
+    def core_from_parts(self, parts: dict, core: tuple) -> np.ndarray | None:
+        """The core of the result on a block given in parts (see ``run_passes_on_parts``),
+        computed without assembling them; None for an operation that cannot (the caller then
+        assembles the block)."""
+        from_parts = next((p for f, p in _FROM_PARTS if f is self.func), None)
+        if from_parts is None or self.halo is not None:
+            return None
+        return from_parts(parts, core, *self.args, **self.kwargs)
 
     def prepare(self, shape) -> None:
         """Check arguments cut into blocks against the whole array's ``shape`` and fix the

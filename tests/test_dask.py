@@ -621,6 +621,29 @@ def test_anchored_graphs_compute_as_numpy(assert_same):
         assert_same(_compute(lazy), expected)
 
 
+@pytest.mark.parametrize(("chunks", "kwargs"), [
+    ((7, 10, 13), {"sigma": 1.5}),
+    ((2, 3, 40), {"sigma": (1.0, 0.7, 0.0), "mode": "nearest"}),  # chunks shorter than halos
+    ((20, 15, 9), {"sigma": 2.0, "output": np.float64, "axes": (2, 0)}),
+], ids=str)
+def test_gaussian_chunks_are_filtered_from_their_pieces(monkeypatch, assert_same, chunks,
+                                                        kwargs):
+    """No chunk's span is assembled for the gaussian: each chunk is filtered from itself and the
+    slices of its neighbours as they are (no copy, no memory for the span)."""
+    import qbi_fast._dask
+
+    def refuse(*args):
+        msg = "a span was assembled"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(qbi_fast._dask, "_assembled", refuse)
+    x = random_array((20, 30, 40), "float32", seed=27)
+    lazy = ndimage.gaussian_filter(da.from_array(x, chunks), **kwargs)
+    assert_same(dask.compute(lazy, scheduler="sync")[0], ndimage.gaussian_filter(x, **kwargs))
+    with pytest.raises(AssertionError, match="assembled"):  # which other filters still do
+        dask.compute(ndimage.median_filter(da.from_array(x, chunks), 3), scheduler="sync")
+
+
 @pytest.mark.parametrize(("func", "args"), [
     (ndimage.gaussian_filter, (1.0,)),
     (ndimage.gaussian_filter1d, (1.0,)),

@@ -48,6 +48,38 @@ def run_passes(input, output, passes, n_threads: int, core=None, final=None) -> 
     return output if final is None else final
 
 
+def run_passes_on_parts(parts: dict, core: tuple, result: np.ndarray, passes,
+                        n_threads: int) -> bool:
+    """Apply ``passes`` to an array given in parts, never assembled, leaving its core's result
+    in ``result``.
+
+    The parts tile a box (the core with a halo around it): ``parts`` maps where each part starts
+    in the box (a tuple of offsets) to its samples, and ``core`` is where the core starts, which
+    is a part of ``result``'s shape. A pass reads each line along its axis as the segments of
+    the parts it crosses, and keeps the core of that axis: in ``result`` for the core's own lines
+    (in place from the second pass on), in new arrays for the halo parts that later passes read.
+    Intermediates have result's dtype, as in scipy. Returns False, having written nothing, where
+    a pass's weights are neither symmetric nor antisymmetric (the kernels cannot run them).
+    """
+    if not all(_core.is_symmetric(weights) for _, weights, *_ in passes):
+        return False
+    for axis, weights, _, code, cval in passes:
+        lines = {}
+        for start, part in parts.items():
+            line = (*start[:axis], core[axis], *start[axis + 1:])
+            lines.setdefault(line, []).append((start[axis], part))
+        filtered = {}
+        for line, segments in lines.items():
+            segments.sort(key=lambda segment: segment[0])
+            own = next(part for offset, part in segments if offset == core[axis])
+            out = result if line == core else np.empty(own.shape, result.dtype)
+            _core.correlate1d_symmetric([part for _, part in segments], out, axis, weights, code,
+                                        cval, n_threads, core[axis])
+            filtered[line] = out
+        parts = filtered
+    return True
+
+
 def checked_pass(axis, weights: np.ndarray, mode, cval, output: np.ndarray) -> tuple:
     """One correlate1d pass, its arguments checked in the order scipy checks them (so the first
     error is scipy's): the axis, the mode, then as its C layer parses them the axis as an int,

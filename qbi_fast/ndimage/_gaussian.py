@@ -16,7 +16,7 @@ from .._validate import (
     normalize_sequence,
     supported_by_kernels,
 )
-from ._correlate import checked_pass, run_passes
+from ._correlate import checked_pass, run_passes, run_passes_on_parts
 
 __all__ = ["gaussian_filter", "gaussian_filter1d"]
 
@@ -149,6 +149,42 @@ def gaussian_filter_core(input, core, sigma, order=0, output=None, mode="reflect
                             workers, tuple(core), compact)
 
 
+def gaussian_filter_parts(parts: dict, core: tuple, sigma, order=0, output=None,
+                          mode="reflect", cval=0.0, truncate=4.0, *, radius=None, axes=None,
+                          workers=None):
+    """The core of ``gaussian_filter`` on a block given in parts, as a new array, or None where
+    the kernels cannot compute it so (the caller then assembles the block). ``parts`` and
+    ``core`` are as :func:`run_passes_on_parts` takes them: a block with its halo (a chunk of a
+    dask array and slices of its neighbours), filtered without a copy of it being made."""
+    own = parts.get(core)  # none in an empty array
+    if own is None or not supported_by_kernels(own, output) or not own.dtype.isnative:
+        return None
+    result = get_output(output, own)
+    passes = _passes(sigma, order, result, mode, cval, truncate, radius, axes)
+    if not passes or not run_passes_on_parts(parts, core, result, passes,
+                                             resolve_workers(workers)):
+        return None
+    return result
+
+
+def _passes(sigma, order, output, mode, cval, truncate, radius, axes) -> list:
+    """The gaussian's correlate1d passes on ``output``, checked (see checked_pass): one per
+    axis of ``axes`` whose sigma is above 1e-15, in order."""
+    axes = check_axes(axes, output.ndim)
+    n_axes = len(axes)
+    orders = normalize_sequence(order, n_axes)
+    sigmas = normalize_sequence(sigma, n_axes)
+    modes = normalize_sequence(mode, n_axes)
+    radii = normalize_sequence(radius, n_axes)
+    return [
+        checked_pass(
+            axes[i], _axis_weights(sigmas[i], orders[i], truncate, radii[i]), modes[i], cval, output
+        )
+        for i in range(n_axes)
+        if sigmas[i] > 1e-15
+    ]
+
+
 def _take_core(result: np.ndarray, core: tuple | None, compact: bool) -> np.ndarray:
     if core is None:
         return result
@@ -164,22 +200,10 @@ def _gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius, 
                                               radius=radius, axes=axes), core, compact)
     input_array = in_native_order(input_array)
     output = get_output(output, input_array)
-    axes = check_axes(axes, input_array.ndim)
-    n_axes = len(axes)
-    orders = normalize_sequence(order, n_axes)
-    sigmas = normalize_sequence(sigma, n_axes)
-    modes = normalize_sequence(mode, n_axes)
-    radii = normalize_sequence(radius, n_axes)
-    active = [i for i in range(n_axes) if sigmas[i] > 1e-15]
-    if not active:
+    passes = _passes(sigma, order, output, mode, cval, truncate, radius, axes)
+    if not passes:
         output[...] = input_array[...]
         return _take_core(output, core, compact)
-    passes = [
-        checked_pass(
-            axes[i], _axis_weights(sigmas[i], orders[i], truncate, radii[i]), modes[i], cval, output
-        )
-        for i in active
-    ]
     if core is None:
         return run_passes(input_array, output, passes, n_threads)
     # The last pass leaves the core of every filtered axis: all of output[core] when the axes
