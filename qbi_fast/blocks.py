@@ -42,7 +42,11 @@ from ._pointwise import invert, threshold
 from ._threads import resolve_workers
 from ._validate import new_output_dtype
 from .ndimage import label as _label
-from .ndimage._gaussian import gaussian_filter_core, gaussian_filter_parts
+from .ndimage._gaussian import (
+    gaussian_filter1d_parts,
+    gaussian_filter_core,
+    gaussian_filter_parts,
+)
 
 __all__ = ["Block", "Operation", "TiffStack", "apply", "default_block_shape", "iter_blocks",
            "open_array", "open_output", "outer_slice"]
@@ -341,10 +345,11 @@ _NAN_SENSITIVE = {ndimage.median_filter, ndimage.rank_filter, ndimage.percentile
                   ndimage.grey_opening, ndimage.grey_closing}
 
 # Functions that can compute just a core of their result with less work than the whole: the
-# gaussian's later passes skip the halo of axes already filtered. It also filters a block
+# gaussian's later passes skip the halo of axes already filtered. Functions that filter a block
 # given in parts (a chunk and slices of its neighbours) without assembling it.
 _CORE_ONLY = ((ndimage.gaussian_filter, gaussian_filter_core),)
-_FROM_PARTS = ((ndimage.gaussian_filter, gaussian_filter_parts),)
+_FROM_PARTS = ((ndimage.gaussian_filter, gaussian_filter_parts),
+               (ndimage.gaussian_filter1d, gaussian_filter1d_parts))
 
 # Arguments that are arrays of the input's shape and are cut into blocks with it.
 _BLOCKED_ARGUMENTS = ("mask",)

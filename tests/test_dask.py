@@ -628,8 +628,8 @@ def test_anchored_graphs_compute_as_numpy(assert_same):
 ], ids=str)
 def test_gaussian_chunks_are_filtered_from_their_pieces(monkeypatch, assert_same, chunks,
                                                         kwargs):
-    """No chunk's span is assembled for the gaussian: each chunk is filtered from itself and the
-    slices of its neighbours as they are (no copy, no memory for the span)."""
+    """No chunk's span is assembled for the gaussians: each chunk is filtered from itself and
+    the slices of its neighbours as they are (no copy, no memory for the span)."""
     import qbi_fast._dask
 
     def refuse(*args):
@@ -640,6 +640,11 @@ def test_gaussian_chunks_are_filtered_from_their_pieces(monkeypatch, assert_same
     x = random_array((20, 30, 40), "float32", seed=27)
     lazy = ndimage.gaussian_filter(da.from_array(x, chunks), **kwargs)
     assert_same(dask.compute(lazy, scheduler="sync")[0], ndimage.gaussian_filter(x, **kwargs))
+    sigma = kwargs["sigma"] if np.ndim(kwargs["sigma"]) == 0 else kwargs["sigma"][0]
+    for axis in range(3):
+        lazy = ndimage.gaussian_filter1d(da.from_array(x, chunks), sigma, axis, order=1)
+        assert_same(dask.compute(lazy, scheduler="sync")[0],
+                    ndimage.gaussian_filter1d(x, sigma, axis, order=1))
     with pytest.raises(AssertionError, match="assembled"):  # which other filters still do
         dask.compute(ndimage.median_filter(da.from_array(x, chunks), 3), scheduler="sync")
 

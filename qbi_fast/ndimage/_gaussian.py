@@ -156,11 +156,26 @@ def gaussian_filter_parts(parts: dict, core: tuple, sigma, order=0, output=None,
     the kernels cannot compute it so (the caller then assembles the block). ``parts`` and
     ``core`` are as :func:`run_passes_on_parts` takes them: a block with its halo (a chunk of a
     dask array and slices of its neighbours), filtered without a copy of it being made."""
+    return _filter_parts(parts, core, output, workers, lambda result: _passes(
+        sigma, order, result, mode, cval, truncate, radius, axes))
+
+
+def gaussian_filter1d_parts(parts: dict, core: tuple, sigma, axis=-1, order=0, output=None,
+                            mode="reflect", cval=0.0, truncate=4.0, *, radius=None,
+                            workers=None):
+    """``gaussian_filter1d`` as :func:`gaussian_filter_parts` computes ``gaussian_filter``."""
+    return _filter_parts(parts, core, output, workers, lambda result: [checked_pass(
+        axis, _axis_weights(sigma, order, truncate, radius), mode, cval, result)])
+
+
+def _filter_parts(parts: dict, core: tuple, output, workers, passes_on):
+    """``passes_on(result)``'s passes run on the parts into a new ``result`` (see
+    :func:`gaussian_filter_parts`), or None."""
     own = parts.get(core)  # none in an empty array
     if own is None or not supported_by_kernels(own, output) or not own.dtype.isnative:
         return None
     result = get_output(output, own)
-    passes = _passes(sigma, order, result, mode, cval, truncate, radius, axes)
+    passes = passes_on(result)
     if not passes or not run_passes_on_parts(parts, core, result, passes,
                                              resolve_workers(workers)):
         return None
