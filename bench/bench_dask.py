@@ -3,7 +3,8 @@
 512, nearer dask's advice of ~100 MB chunks), held in the workers' memory. Each timed run
 persists the lazy result on the cluster and waits for it (nothing is gathered to the client).
 Every comparison alternates the two libraries, a run of dask-image before each run of
-qbi_fast, so that both see the same spells of a host whose speed drifts over minutes.
+qbi_fast, so that both see the same spells of a host whose speed drifts over minutes, and
+every run starts once the cluster has let go of the last one's results and garbage.
 The input's chunks are spread evenly over the two workers. Gaussian (sigma 2) and median (size
 3) must equal dask-image's results; labels of the thresholded smoothed volume must equal
 scipy's labelling of the whole array.
@@ -15,6 +16,7 @@ then: python bench/ratios.py dask.json
 from __future__ import annotations
 
 import collections
+import gc
 import itertools
 import time
 import uuid
@@ -93,6 +95,27 @@ def persisted(func, source):
     return run
 
 
+def held_results(client) -> int:
+    """How many results (chunks, slabs...) the workers hold in memory, all told."""
+    return sum(client.run(lambda dask_worker: len(dask_worker.data)).values())
+
+
+def settle(client, held: int, timeout: float = 30.0) -> None:
+    """Lets the last run's leftovers go before the next timed run, as timeit and pyperf do for
+    one process: waits until the workers hold no more than ``held`` results (the cluster lets go
+    of a run's results asynchronously, after it), then collects garbage in the workers, the
+    scheduler and here. Without this, a run paid for the one before it: in one cluster,
+    qbi_fast's gaussian in 64 MiB chunks took 305 ms after its own runs and 395 ms right after
+    dask-image's, whose graphs leave many more objects behind; 341 against 293 ms with the
+    wait alone; 272 against 249 ms with the collection too."""
+    deadline = time.perf_counter() + timeout
+    while held_results(client) > held and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    client.run(gc.collect)
+    client.run_on_scheduler(gc.collect)
+    gc.collect()
+
+
 CASES = {
     "gaussian sigma 2": (lambda x: ndimage.gaussian_filter(x, 2.0),
                          lambda x: dask_image_filters.gaussian_filter(x, 2.0)),
@@ -107,16 +130,20 @@ def reference(volume):
     return {name: ours_theirs[1](volume).compute() for name, ours_theirs in CASES.items()}
 
 
-def alternated(benchmark, ours, theirs, rounds):
+def alternated(benchmark, client, ours, theirs, rounds):
     """Times ``ours`` as pytest-benchmark does and ``theirs`` (dask-image) here, alternately: a
     run of ``theirs`` before every run of ``ours`` (pedantic's setup, untimed by it; the first
-    is the warm-up). Records the times of ``theirs`` in extra_info for ratios.py."""
+    is the warm-up), each run starting once the cluster has let go of the last one's results.
+    Records the times of ``theirs`` in extra_info for ratios.py."""
     times = []
+    held = held_results(client)
 
     def run_theirs():
+        settle(client, held)
         start = time.perf_counter()
         theirs()
         times.append(time.perf_counter() - start)
+        settle(client, held)
 
     benchmark.extra_info.update(impl="qbi_fast", workers="2 processes x 1 thread")
     benchmark.pedantic(ours, setup=run_theirs, rounds=rounds, iterations=1, warmup_rounds=1)
@@ -127,19 +154,22 @@ def alternated(benchmark, ours, theirs, rounds):
 def test_filter(benchmark, client, volume, reference, case):
     benchmark.group = f"dask {case}, {_chunking(volume)}"
     ours, theirs = CASES[case]
-    alternated(benchmark, persisted(lambda x: [ours(x)], volume),
+    alternated(benchmark, client, persisted(lambda x: [ours(x)], volume),
                persisted(lambda x: [theirs(x)], volume), rounds=7 if "gaussian" in case else 3)
     np.testing.assert_array_equal(ours(volume).compute(), reference[case])
 
 
-def test_gaussian_without_halo(benchmark, timed, client, volume):
+def test_gaussian_without_halo(benchmark, client, volume):
     """Not a correct filter: qbi_fast's gaussian on each bare chunk (``map_blocks``, no halo,
     every chunk's edge filtered as an array edge). The floor of any chunk-by-chunk gaussian on
     this cluster: the same kernels and tasks, without the exchange of halos between chunks."""
     benchmark.group = f"dask gaussian sigma 2, {_chunking(volume)}"
     benchmark.extra_info.update(impl="qbi_fast without halo (floor, not a correct result)",
                                 workers="2 processes x 1 thread")
-    timed(persisted(lambda x: [x.map_blocks(ndimage.gaussian_filter, 2.0, workers=1)], volume))
+    held = held_results(client)
+    benchmark.pedantic(
+        persisted(lambda x: [x.map_blocks(ndimage.gaussian_filter, 2.0, workers=1)], volume),
+        setup=lambda: settle(client, held), rounds=5, iterations=1, warmup_rounds=1)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +179,7 @@ def scipy_labels(foreground):
 
 def test_label(benchmark, client, volume, foreground, scipy_labels):
     benchmark.group = f"dask label, {_chunking(volume)}"
-    alternated(benchmark, persisted(ndimage.label, foreground),
+    alternated(benchmark, client, persisted(ndimage.label, foreground),
                persisted(dask_image_measure.label, foreground), rounds=3)
     expected, expected_count = scipy_labels
     for label in (ndimage.label, dask_image_measure.label):

@@ -1,6 +1,7 @@
 """qbi_fast's and dask-image's gaussian (sigma 2) on the (256, 512, 512) float32 volume of
 bench_dask.py, on one 2-process LocalCluster, in runs of both libraries and every chunking
-taken in a shuffled order, round after round.
+taken in a shuffled order, round after round, each run starting once the last one's results
+and garbage are gone (see bench_dask.settle).
 
     python bench/dask_alternate.py [--rounds N] [--chunks Z,Y,X ...]
 
@@ -24,7 +25,7 @@ from dask_image import ndfilters
 from qbi_fast import ndimage
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_dask.py, a sibling module
-from bench_dask import persisted, spread_volume
+from bench_dask import held_results, persisted, settle, spread_volume
 
 LIBRARIES = {"qbi_fast": ndimage.gaussian_filter, "dask-image": ndfilters.gaussian_filter}
 
@@ -48,10 +49,12 @@ def main() -> None:
             run()
         times = {key: [] for key in runs}
         order = random.Random(0)
+        held = held_results(client)
         for _ in range(options.rounds):
             keys = list(runs)
             order.shuffle(keys)
             for key in keys:
+                settle(client, held)
                 start = time.perf_counter()
                 runs[key]()
                 times[key].append(time.perf_counter() - start)
