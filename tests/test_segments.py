@@ -150,6 +150,13 @@ def test_segments_misuse_is_refused():
         _core.correlate1d_symmetric([x[:, :5], x[:, 5:]], out, 1, w, 2, 0.0, 1, 1)
     with pytest.raises(ValueError, match="out of range"):
         _core.correlate1d_symmetric([x[:, :5], x[:, 5:]], out, 2, w, 2, 0.0, 1)
+    for dtype in (np.complex128, ">f8"):  # what the kernels do not take, in any segment
+        with pytest.raises(TypeError, match="supported"):
+            _core.correlate1d_symmetric([x[:, :5], x[:, 5:].astype(dtype)], out, 1, w, 2, 0.0, 1)
+    read_only = np.zeros((4, 10))
+    read_only.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        _core.correlate1d_symmetric([x[:, :5], x[:, 5:]], read_only, 1, w, 2, 0.0, 1)
     assert np.all(out == 7.0)
     assert not _core.correlate1d_symmetric([x[:, :5], x[:, 5:]], out, 1, np.array([1.0, 2.0, 0.5]),
                                            2, 0.0, 1)
